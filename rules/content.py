@@ -1,0 +1,182 @@
+"""Content as data: sources, passages, questions and statements.
+
+Everything here is loaded from the TOML files in ``rules/data`` and checked by
+tests, so that a change of wording never needs a change of code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+LEVELS = ("urgent", "discuss", "info")
+QUESTION_TYPES = ("single", "multi")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: str
+    title: str
+    publisher: str
+    kind: str
+    review: str
+    caution: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    source: str
+    topic: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    hint: str = ""
+    #: How the option reads inside a sentence ("You said: ..."); defaults to label.
+    said: str = ""
+    #: "I don't know" / "prefer not to say": an honest non-answer.
+    unknown: bool = False
+    #: In a multi-choice question, cannot be combined with other options.
+    exclusive: bool = False
+
+    @property
+    def phrase(self) -> str:
+        return self.said or self.label
+
+
+@dataclass(frozen=True)
+class ShowWhen:
+    """The question is asked only if ``question``'s answer includes one of ``any_of``."""
+
+    question: str
+    any_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    section: str
+    type: str
+    text: str
+    help: str
+    options: tuple[Option, ...]
+    show_when: ShowWhen | None = None
+
+    def option(self, value: str) -> Option:
+        for option in self.options:
+            if option.value == value:
+                return option
+        raise KeyError(value)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class StatementDef:
+    id: str
+    topic: str
+    level: str
+    title: str
+    #: May hold ``{question_id}``: the person's own answers to that question
+    #: that the statement rests on, in words.
+    text: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    sources: dict[str, Source]
+    passages: dict[str, Passage]
+    sections: dict[str, Section]
+    questions: dict[str, Question]
+    statements: dict[str, StatementDef]
+    version: str = field(default="")
+
+    def section_questions(self, section_id: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.section == section_id]
+
+
+def _load(name: str) -> dict:
+    with (DATA / name).open("rb") as f:
+        return tomllib.load(f)
+
+
+def _question(raw: dict) -> Question:
+    show = raw.get("show_when")
+    return Question(
+        id=raw["id"],
+        section=raw["section"],
+        type=raw["type"],
+        text=raw["text"],
+        help=raw["help"],
+        options=tuple(Option(**o) for o in raw["options"]),
+        show_when=ShowWhen(show["question"], tuple(show["any_of"])) if show else None,
+    )
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The whole content catalogue, loaded once per process (it is immutable)."""
+    questions_raw = _load("questions.toml")
+    statements_raw = _load("statements.toml")
+    return Catalogue(
+        sources={s["id"]: Source(**s) for s in _load("sources.toml")["source"]},
+        passages={p["id"]: Passage(**p) for p in _load("passages.toml")["passage"]},
+        sections={s["id"]: Section(**s) for s in questions_raw["section"]},
+        questions={q["id"]: _question(q) for q in questions_raw["question"]},
+        statements={
+            s["id"]: StatementDef(**{**s, "citations": tuple(s["citations"])})
+            for s in statements_raw["statement"]
+        },
+        version=statements_raw["version"],
+    )
+
+
+# --- Verbatim quotes -----------------------------------------------------------
+
+_QUOTE_STYLES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "″": '"'})
+_SPACE = re.compile(r"\s+")
+ELLIPSIS = "…"
+
+
+def normalise(text: str) -> str:
+    """Drop all whitespace and unify quote styles, as the verbatim rule allows.
+
+    All whitespace goes (not just runs of it) because the captures lost spaces
+    between words ("infracturesof thetibia"), and line breaks split phrases.
+    """
+    return _SPACE.sub("", text.translate(_QUOTE_STYLES))
+
+
+def quote_in(quote: str, source_text: str) -> bool:
+    """True if ``quote`` appears in ``source_text``; "…" may skip text, in order."""
+    haystack = normalise(source_text)
+    position = 0
+    for part in quote.split(ELLIPSIS):
+        needle = normalise(part)
+        if not needle:
+            continue
+        found = haystack.find(needle, position)
+        if found < 0:
+            return False
+        position = found + len(needle)
+    return True

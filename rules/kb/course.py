@@ -1,0 +1,62 @@
+from experta import NOT, OR, L, Rule
+
+from ..facts import A, Athletic, LastingPain, NotImproving, RedFlag
+from .base import DERIVE, STATE, Topic
+
+
+class CourseRules(Topic):
+    """How long it lasts, how it changes, and when to see a clinician."""
+
+    topic = "course"
+
+    @Rule(
+        OR(
+            A.pain_duration(
+                value=L("6_weeks_to_3_months") | L("3_to_12_months") | L("over_12_months")
+            ),
+            A.pain_course(value=L("worse") | L("came_back")),
+        ),
+        salience=DERIVE,
+    )
+    def lasting_pain(self):
+        """Pain for six weeks or more, or getting worse, or back again, is lasting pain."""
+        self.declare(LastingPain())
+
+    @Rule(A.pain_course(value=L("same") | L("worse") | L("came_back")), salience=DERIVE)
+    def not_improving(self):
+        """Pain that stays the same, gets worse or comes back is not improving."""
+        self.declare(NotImproving())
+
+    @Rule(salience=STATE)
+    def what_bme_is(self):
+        """Everyone: what bone marrow edema is, in plain words."""
+        self.say("about_bme")
+
+    @Rule(salience=STATE)
+    def how_long_recovery_takes(self):
+        """Everyone: how long recovery takes, where the sources differ."""
+        self.say("recovery_time")
+
+    @Rule(A.pain_duration(value=L("3_to_12_months") | L("over_12_months")), salience=STATE)
+    def long_lasting(self):
+        """Pain for three months or more: persistent pain should prompt evaluation."""
+        self.say("persistent_pain")
+
+    @Rule(A.pain_course(value=L("worse") | L("came_back")), salience=STATE)
+    def worse_or_returned(self):
+        """Pain getting worse or back again: see the provider."""
+        self.say("worse_or_back")
+
+    @Rule(
+        OR(A.age_band(value=L("40_60") | L("over_60")), Athletic()),
+        LastingPain(),
+        salience=STATE,
+    )
+    def do_not_overlook(self):
+        """Lasting pain in an athlete or someone over 40 should not be overlooked."""
+        self.say("check_early")
+
+    @Rule(NOT(RedFlag()), salience=STATE)
+    def no_warning_signs(self):
+        """No warning sign reported: still not for emergencies; see a provider early."""
+        self.say("no_urgent_signs")

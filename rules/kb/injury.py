@@ -1,0 +1,84 @@
+from experta import NOT, OR, L, Rule
+
+from ..facts import A, Athletic, CauseFamily, Injured, Overloaded, RedFlag
+from .base import DERIVE, STATE, Topic
+
+
+class InjuryOverloadRules(Topic):
+    """Injuries, sport and repeated strain."""
+
+    topic = "injury_overload"
+
+    @Rule(A.injury(value="yes"), salience=DERIVE)
+    def injured(self):
+        """Pain that started after an injury."""
+        self.declare(Injured())
+
+    @Rule(Injured(), salience=DERIVE)
+    def trauma_cause(self):
+        """An injury belongs to the trauma family of causes."""
+        self.declare(CauseFamily(name="trauma"))
+
+    @Rule(
+        OR(
+            A.athlete(value="yes"),
+            A.overload(value="training_increase"),
+            A.injury_kind(value="sports"),
+        ),
+        salience=DERIVE,
+    )
+    def athletic(self):
+        """Regular sport, a recent rise in training, or a sports injury: an athlete's load."""
+        self.declare(Athletic())
+
+    @Rule(
+        A.overload(value=L("training_increase") | L("heavy_work") | L("dance_standing")),
+        salience=DERIVE,
+    )
+    def overloaded(self):
+        """More training, heavy physical work, dancing or long standing load the bones."""
+        self.declare(Overloaded())
+
+    @Rule(Athletic(), salience=DERIVE)
+    def athletes_are_loaded(self):
+        """An athlete's training is repeated strain on the bones."""
+        self.declare(Overloaded())
+
+    @Rule(Overloaded(), salience=DERIVE)
+    def overload_cause(self):
+        """Repeated strain belongs to the overload family of causes."""
+        self.declare(CauseFamily(name="overload"))
+
+    @Rule(Athletic(), A.pain_sites(value="hip_groin"), salience=DERIVE)
+    def athlete_hip(self):
+        """Hip or groin pain in an athlete: the sources link it with stress fractures."""
+        self.declare(RedFlag(kind="hip_stress"))
+
+    @Rule(RedFlag(kind="hip_stress"), salience=STATE)
+    def warn_hip_stress(self):
+        """Warn to contact a clinician promptly about an athlete's hip or groin pain."""
+        self.say("urgent_hip_stress")
+
+    @Rule(Injured(), salience=STATE)
+    def injury_cause(self):
+        """Injuries are among the most common causes of sudden bone marrow edema."""
+        self.say("injury_link")
+
+    @Rule(
+        A.pain_sites(value="knee"),
+        A.injury_kind(value=L("ligament_meniscus") | L("fracture_dislocation")),
+        salience=STATE,
+    )
+    def knee_structure_injury(self):
+        """Knee pain after a ligament, meniscus, fracture or dislocation injury."""
+        self.say("knee_injury")
+
+    @Rule(Overloaded(), salience=STATE)
+    def overload_strain(self):
+        """Repeated strain from sport or heavy work can cause bone marrow edema."""
+        self.say("overload_link")
+
+    @Rule(Athletic(), NOT(RedFlag(kind="hip_stress")), salience=STATE)
+    def athlete_without_hip_warning(self):
+        """Athletes without the hip warning: what the sources say about sport."""
+        self.say("athlete_care")

@@ -1,0 +1,35 @@
+from experta import OR, L, Rule
+
+from ..facts import A, CauseFamily, LastingPain, NotImproving
+from .base import STATE, Topic
+
+
+class TreatmentRules(Topic):
+    """Treatments, and the claims of one promotional source."""
+
+    topic = "treatment"
+
+    @Rule(A.pain_sites(), salience=STATE)
+    def first_line_care(self):
+        """Anyone with pain: the treatments the sources describe first."""
+        self.say("conservative_care")
+
+    @Rule(A.treatments(value=~L("none")), NotImproving(), salience=STATE)
+    def treatment_not_helping(self):
+        """Treatment tried and the pain is not improving: see the provider again."""
+        self.say("no_improvement")
+
+    @Rule(OR(A.treatments(value="biologic"), LastingPain()), salience=STATE)
+    def promoted_procedures(self):
+        """Lasting pain, or PRP or stem cells tried: one clinic's claims, attributed."""
+        self.say("clinic_claims")
+
+    @Rule(OR(CauseFamily(name="vascular"), A.treatments(value="surgery")), salience=STATE)
+    def surgery_background(self):
+        """Osteonecrosis or an operation tried: what the sources say about surgery."""
+        self.say("surgery_options")
+
+    @Rule(A.treatments(value=L("shock_wave") | L("bone_medicines")), salience=STATE)
+    def other_treatments_tried(self):
+        """Shock wave therapy or bone medicines tried: what the sources say of them."""
+        self.say("other_treatments")
