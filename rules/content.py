@@ -6,6 +6,7 @@ tests, so that a change of wording never needs a change of code.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -103,12 +104,22 @@ class StatementDef:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A point where the sources disagree; statements citing both sides must say so."""
+
+    id: str
+    note: str
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     sources: dict[str, Source]
     passages: dict[str, Passage]
     sections: dict[str, Section]
     questions: dict[str, Question]
     statements: dict[str, StatementDef]
+    differences: tuple[Difference, ...] = ()
     version: str = field(default="")
 
     def section_questions(self, section_id: str) -> list[Question]:
@@ -138,8 +149,9 @@ def catalogue() -> Catalogue:
     """The whole content catalogue, loaded once per process (it is immutable)."""
     questions_raw = _load("questions.toml")
     statements_raw = _load("statements.toml")
+    sources_raw = _load("sources.toml")
     return Catalogue(
-        sources={s["id"]: Source(**s) for s in _load("sources.toml")["source"]},
+        sources={s["id"]: Source(**s) for s in sources_raw["source"]},
         passages={p["id"]: Passage(**p) for p in _load("passages.toml")["passage"]},
         sections={s["id"]: Section(**s) for s in questions_raw["section"]},
         questions={q["id"]: _question(q) for q in questions_raw["question"]},
@@ -147,6 +159,10 @@ def catalogue() -> Catalogue:
             s["id"]: StatementDef(**{**s, "citations": tuple(s["citations"])})
             for s in statements_raw["statement"]
         },
+        differences=tuple(
+            Difference(d["id"], d["note"], tuple(d["passages"]))
+            for d in sources_raw.get("difference", [])
+        ),
         version=statements_raw["version"],
     )
 
@@ -180,3 +196,35 @@ def quote_in(quote: str, source_text: str) -> bool:
             return False
         position = found + len(needle)
     return True
+
+
+# --- Bundled example cases ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """An example answer set with the statements it must and must not produce.
+
+    Used as tests, by the benchmark, and by educators as worked examples.
+    """
+
+    id: str
+    description: str
+    answers: dict
+    expect: tuple[str, ...]
+    expect_absent: tuple[str, ...]
+
+
+@cache
+def cases() -> dict[str, Case]:
+    found = {}
+    for path in sorted((DATA / "cases").glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        found[path.stem] = Case(
+            id=path.stem,
+            description=raw["description"],
+            answers=raw["answers"],
+            expect=tuple(raw["expect"]),
+            expect_absent=tuple(raw["expect_absent"]),
+        )
+    return found

@@ -1,0 +1,25 @@
+"""Plain fixtures shared by the tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rules.content import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The source articles live beside the checkout; BME_SOURCES may point elsewhere.
+SOURCES = Path(os.environ.get("BME_SOURCES", ROOT.parent / "shared" / "sources"))
+
+
+@pytest.fixture(scope="session")
+def cat():
+    return catalogue()
+
+
+@pytest.fixture(scope="session")
+def source_texts(cat):
+    """The text of each source article, by source id; skips if the folder is absent."""
+    if not SOURCES.is_dir():
+        pytest.skip(f"source articles not found at {SOURCES} (set BME_SOURCES)")
+    return {s.id: (SOURCES / s.file).read_text(encoding="utf-8") for s in cat.sources.values()}
