@@ -163,7 +163,8 @@ def _bad_input(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(more_commands=None) -> argparse.ArgumentParser:
+    """The argument parser; ``more_commands(subparsers)`` lets the web app add its own."""
     p = argparse.ArgumentParser(
         prog="bme",
         description="Bone marrow edema pre-visit questionnaire: education, never a diagnosis.",
@@ -176,6 +177,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("answers", help="answers JSON file ({question_id: value}), or - for stdin")
     e.add_argument("--json", action="store_true", help="machine-readable output")
     e.set_defaults(func=cmd_explain)
+    if more_commands:
+        more_commands(sub)
     return p
 
 

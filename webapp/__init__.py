@@ -1,0 +1,96 @@
+"""The web app: an application factory in the style of Flask's tutorial (flaskr).
+
+Blueprints per user group; this issue builds the patient's wizard.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+__version__ = "0.2.0"
+
+csrf = CSRFProtect()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookie marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'bme.sqlite'}",
+        PRODUCTION=False,
+        DRAFT_HOURS=24,
+        # Forms are small: a whole page of answers is well under 16 KiB.
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_MEMORY_SIZE=16 * 1024,
+        MAX_FORM_PARTS=200,
+        SESSION_COOKIE_NAME="bme_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=False,
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("BME")
+    else:
+        app.config.update(test_config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["DRAFT_HOURS"] * 3600
+    _secret_key(app)
+    app.session_interface = SessionInterface()
+
+    from . import db, errors, security
+    from .patient import bp as patient_bp
+
+    csrf.init_app(app)
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(patient_bp)
+
+    from .cli import init_db_command
+
+    app.cli.add_command(init_db_command)
+    return app
+
+
+def _secret_key(app: Flask) -> None:
+    """Production must be given a key; development keeps one in the instance folder.
+
+    A random key per process would break CSRF tokens and sessions across
+    workers and restarts, so even development keeps its key on disk.
+    """
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["PRODUCTION"]:
+        raise RuntimeError(
+            "BME_SECRET_KEY is not set. In production the app refuses to start without "
+            "a secret key shared by all workers, e.g. "
+            'BME_SECRET_KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"'
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        app.logger.warning(
+            "development: generated a secret key in %s; set BME_SECRET_KEY in production",
+            key_file,
+        )
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,70 @@
+"""``bme``: the command line, with the web app's commands added to the rules' ones.
+
+rules/cli.py stays free of Flask; this module adds ``serve`` and ``init-db``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+
+from rules import cli as rules_cli
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database tables (they are also created on first run)."""
+    from .db import create_tables
+
+    create_tables(current_app)
+    click.echo("Database tables are ready.")
+
+
+def cmd_serve(args) -> int:
+    import waitress
+
+    from . import create_app
+
+    try:
+        app = create_app()
+    except RuntimeError as e:
+        print(f"bme: {e}", file=sys.stderr)
+        return 2
+    print(f"Serving the questionnaire on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    print(f"Database: {app.config['DATABASE_URL'].split('@')[-1]}")
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="bme",
+        clear_untrusted_proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_init_db(_args) -> int:
+    from . import create_app
+    from .db import create_tables
+
+    app = create_app()
+    create_tables(app)
+    print("Database tables are ready.")
+    return 0
+
+
+def web_commands(sub) -> None:
+    s = sub.add_parser("serve", help="run the web app with waitress (production server)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--threads", type=int, default=8)
+    s.set_defaults(func=cmd_serve)
+    i = sub.add_parser("init-db", help="create the database tables")
+    i.set_defaults(func=cmd_init_db)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = rules_cli.parser(web_commands).parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,174 @@
+"""Storage: drafts (answers in progress) and submissions, with SQLAlchemy.
+
+SQLite in the instance folder by default, in WAL mode with a busy timeout so
+that several threads or workers can write; any SQLAlchemy URL from config
+(``BME_DATABASE_URL``, e.g. PostgreSQL) otherwise. Tables are created on first
+run, or with ``bme init-db``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app, g
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    String,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Draft(Base):
+    """Answers in progress, keyed by an opaque random token held in the session cookie."""
+
+    __tablename__ = "drafts"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    #: Set once submitted, so that a second submit shows the same submission.
+    reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class Submission(Base):
+    """A submitted questionnaire: answers, the engine's result, and when."""
+
+    __tablename__ = "submissions"
+
+    reference: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: The draft it came from: unique, so a double submit cannot store two.
+    draft_token: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[dict] = mapped_column(JSON)
+    #: ``rules.engine.Result.to_dict()``: statements, facts and trace.
+    result: Mapped[dict] = mapped_column(JSON)
+    kb_version: Mapped[str] = mapped_column(String(40))
+    app_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- Reference codes --------------------------------------------------------------
+
+#: Crockford's base 32: no I, L, O or U, so a code read aloud is not misheard.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """Twelve random characters (60 bits) in three groups: BME-XXXX-XXXX-XXXX."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def normalise_reference(text: str) -> str:
+    """Accept what a person types: any case, spaces, O for 0, I or L for 1."""
+    cleaned = "".join(c for c in text.upper() if c.isalnum())
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    if len(cleaned) != 12:
+        return ""
+    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}"
+
+
+# --- Engine and sessions ---------------------------------------------------------------
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["bme_db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["bme_engine"] = engine
+    app.teardown_appcontext(_close_session)
+    try:
+        create_tables(app)
+    except Exception:  # a database that is down must not stop the app starting
+        app.logger.warning("database not reachable at start; tables not created yet")
+
+
+def create_tables(app: Flask) -> None:
+    Base.metadata.create_all(app.extensions["bme_engine"])
+
+
+def session() -> Session:
+    """The database session for this request (closed when the request ends)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["bme_db"]()
+    return g.db_session
+
+
+def _close_session(_exc):
+    db = g.pop("db_session", None)
+    if db is not None:
+        db.close()
+
+
+# --- Drafts ---------------------------------------------------------------------------
+
+
+def draft_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["DRAFT_HOURS"])
+
+
+def get_draft(token: str | None) -> Draft | None:
+    """The draft for a token, unless it has expired."""
+    if not token:
+        return None
+    draft = session().get(Draft, token)
+    if draft is None or draft.updated_at < utcnow() - draft_lifetime():
+        return None
+    return draft
+
+
+def create_draft() -> Draft:
+    db = session()
+    db.execute(delete(Draft).where(Draft.updated_at < utcnow() - draft_lifetime()))
+    draft = Draft(token=secrets.token_urlsafe(32), answers={})
+    db.add(draft)
+    db.commit()
+    return draft
+
+
+def save_answers(draft: Draft, answers: dict) -> None:
+    draft.answers = answers
+    draft.updated_at = utcnow()
+    session().commit()
+
+
+def delete_draft(token: str) -> None:
+    db = session()
+    db.execute(delete(Draft).where(Draft.token == token))
+    db.commit()
+
+
+def get_submission(reference: str) -> Submission | None:
+    return session().scalar(select(Submission).where(Submission.reference == reference))

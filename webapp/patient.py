@@ -1,0 +1,263 @@
+"""The patient's journey: start, one page per section, check, submit, summary, clear."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from rules.answers import chosen, is_shown
+from rules.content import catalogue
+from rules.engine import evaluate
+
+from . import __version__
+from . import db as store
+from .forms import ActionForm, page_form_class
+from .views import answer_groups, sources_list, summary_sections
+from .wizard import first_unanswered, may_visit, neighbours, pages, progress, prune
+
+bp = Blueprint("patient", __name__)
+
+DRAFT_KEY = "draft"
+
+
+def current_draft() -> store.Draft | None:
+    return store.get_draft(session.get(DRAFT_KEY))
+
+
+def _no_draft():
+    flash("We could not find answers in this browser. They may have expired. Please start again.")
+    return redirect(url_for("patient.start"))
+
+
+def _next_url(answers: dict, after: str | None = None) -> str:
+    section = first_unanswered(answers) if after is None else after
+    if section is None:
+        return url_for("patient.check")
+    return url_for("patient.question", section_id=section)
+
+
+@bp.get("/")
+def start():
+    draft = current_draft()
+    return render_template(
+        "start.html",
+        form=ActionForm(),
+        resume=draft is not None and bool(draft.answers) and not draft.reference,
+        submitted=draft.reference if draft else None,
+        pages=len(catalogue().sections),
+    )
+
+
+@bp.post("/start")
+def begin():
+    ActionForm()  # the CSRF token is checked for every POST (CSRFProtect)
+    draft = current_draft()
+    if draft is None or draft.reference:
+        draft = store.create_draft()
+        session.clear()
+        session[DRAFT_KEY] = draft.token
+        session.permanent = True
+    return redirect(_next_url(draft.answers))
+
+
+def _page_questions(section_id: str, answers: dict):
+    """The page's questions: those asked given other pages' answers.
+
+    A question whose show-when depends on a question on this same page is always
+    listed: JavaScript reveals it when that answer is chosen, and without
+    JavaScript it is shown with a note saying when to answer it.
+    """
+    cat = catalogue()
+    on_page = {q.id for q in cat.section_questions(section_id)}
+    return [
+        q
+        for q in cat.section_questions(section_id)
+        if q.show_when is None or q.show_when.question in on_page or is_shown(q, answers)
+    ]
+
+
+def _condition_note(question, section_id: str) -> str:
+    """ "Answer this only if …" for a question revealed by another on the same page."""
+    rule = question.show_when
+    cat = catalogue()
+    if rule is None or cat.questions[rule.question].section != section_id:
+        return ""
+    controller = cat.questions[rule.question]
+    labels = " or ".join(f"\u201c{controller.option(v).label}\u201d" for v in rule.any_of)
+    return f"Answer this only if you chose {labels} above."
+
+
+def _render_page(section_id, form, answers, *, status=200, notice=None):
+    number, total = progress(section_id, answers)
+    back, _ = neighbours(section_id, answers)
+    changing = bool(request.args.get("change"))
+    questions = _page_questions(section_id, answers)
+    errors = [
+        {"anchor": f"{q.id}-{q.options[0].value}", "message": form[q.id].errors[0]}
+        for q in questions
+        if form[q.id].errors
+    ]
+    if changing:
+        back_url = url_for("patient.check")
+    elif back:
+        back_url = url_for("patient.question", section_id=back)
+    else:
+        back_url = url_for("patient.start")
+    return (
+        render_template(
+            "question.html",
+            section=catalogue().sections[section_id],
+            questions=questions,
+            form=form,
+            selected={q.id: set(chosen({q.id: form[q.id].data}, q.id)) for q in questions},
+            conditions={q.id: _condition_note(q, section_id) for q in questions},
+            errors=errors,
+            number=number,
+            total=total,
+            back_url=back_url,
+            changing=changing,
+            notice=notice,
+        ),
+        status,
+    )
+
+
+@bp.route("/questions/<section_id>", methods=["GET", "POST"])
+def question(section_id):
+    if section_id not in catalogue().sections:
+        abort(404)
+    draft = current_draft()
+    if draft is None:
+        return _no_draft()
+    if draft.reference:
+        return redirect(url_for("patient.summary"))
+    answers = draft.answers
+    if not may_visit(section_id, answers):
+        return redirect(_next_url(answers))
+
+    form_class = page_form_class(section_id)
+    other = {k: v for k, v in answers.items() if k not in form_class.question_ids}
+    if request.method == "GET":
+        mine = {k: v for k, v in answers.items() if k in form_class.question_ids}
+        form = form_class(formdata=None, data=mine, other_answers=other)
+        return _render_page(section_id, form, answers)
+
+    form = form_class(other_answers=other)
+    if not form.validate():
+        return _render_page(section_id, form, answers)
+    new = prune({**other, **form.asked_answers()})
+    try:
+        store.save_answers(draft, new)
+    except SQLAlchemyError as e:
+        store.session().rollback()
+        current_app.logger.error("could not save a draft (%s)", type(e).__name__)
+        return _render_page(
+            section_id,
+            form,
+            answers,
+            status=503,
+            notice="We could not save this page just now. Your answers are still here: "
+            "wait a moment, then press Continue again.",
+        )
+    if request.args.get("change"):
+        nxt = first_unanswered(new)
+        if nxt is None:
+            return redirect(url_for("patient.check"))
+        return redirect(url_for("patient.question", section_id=nxt, change=1))
+    _, after = neighbours(section_id, new)
+    return redirect(_next_url(new, after) if after else _next_url(new))
+
+
+@bp.get("/check")
+def check():
+    draft = current_draft()
+    if draft is None:
+        return _no_draft()
+    if draft.reference:
+        return redirect(url_for("patient.summary"))
+    if first_unanswered(draft.answers) is not None:
+        return redirect(_next_url(draft.answers))
+    last = pages(draft.answers)[-1].id
+    return render_template(
+        "check.html",
+        groups=answer_groups(draft.answers),
+        form=ActionForm(),
+        back_url=url_for("patient.question", section_id=last),
+    )
+
+
+@bp.post("/submit")
+def submit():
+    ActionForm()
+    draft = current_draft()
+    if draft is None:
+        return _no_draft()
+    if draft.reference:  # a double submit: show the one already stored
+        return redirect(url_for("patient.summary"))
+    answers = prune(draft.answers)
+    if first_unanswered(answers) is not None:
+        return redirect(_next_url(answers))
+    result = evaluate(answers)
+    db = store.session()
+    for _attempt in range(3):
+        submission = store.Submission(
+            reference=store.new_reference(),
+            draft_token=draft.token,
+            answers=answers,
+            result=result.to_dict(),
+            kb_version=result.version,
+            app_version=__version__,
+            urgent=any(s.level == "urgent" for s in result.statements),
+        )
+        db.add(submission)
+        draft.reference = submission.reference
+        try:
+            db.commit()
+            break
+        except IntegrityError:
+            db.rollback()
+            draft = current_draft()
+            if draft is None:
+                return _no_draft()
+            if draft.reference:  # another request submitted this draft first
+                break
+    return redirect(url_for("patient.summary"))
+
+
+@bp.get("/summary")
+def summary():
+    draft = current_draft()
+    if draft is None or not draft.reference:
+        return _no_draft() if draft is None else redirect(_next_url(draft.answers))
+    submission = store.get_submission(draft.reference)
+    if submission is None:
+        return _no_draft()
+    return render_template(
+        "summary.html",
+        reference=submission.reference,
+        created_at=submission.created_at,
+        groups=summary_sections(submission.result),
+        answers=answer_groups(submission.answers),
+        sources=sources_list(),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/finish")
+def finish():
+    ActionForm()
+    token = session.get(DRAFT_KEY)
+    if token:
+        store.delete_draft(token)
+    session.clear()
+    return render_template("cleared.html")

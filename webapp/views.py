@@ -1,0 +1,85 @@
+"""What the pages show, decided in Python so that templates only display.
+
+Shared by the patient's pages and (later) the staff and print views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.answers import chosen
+from rules.content import catalogue
+from rules.engine import citation
+
+from .wizard import pages, shown_questions
+
+LEVEL_HEADINGS = {
+    "urgent": "Contact a clinician promptly",
+    "discuss": "To discuss with your clinician",
+    "info": "Background",
+}
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    question_id: str
+    question: str
+    answer: str  # the chosen options' labels, joined
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    section_id: str
+    title: str
+    rows: tuple[AnswerRow, ...]
+
+
+def answer_groups(answers: dict) -> list[AnswerGroup]:
+    """The answers by wizard page, in words, for the check page and summaries."""
+    cat = catalogue()
+    groups = []
+    for section in pages(answers):
+        rows = []
+        for q in shown_questions(section.id, answers):
+            values = chosen(answers, q.id)
+            labels = [q.option(v).label for v in values if v in q.values]
+            rows.append(AnswerRow(q.id, q.text, ", ".join(labels) or "Not answered", tuple(values)))
+        groups.append(AnswerGroup(section.id, cat.sections[section.id].title, tuple(rows)))
+    return groups
+
+
+def summary_sections(result: dict) -> list[dict]:
+    """Statements grouped by level, each with numbered citations and its answers in words."""
+    cat = catalogue()
+    groups = []
+    for level, heading in LEVEL_HEADINGS.items():
+        items = []
+        for s in result["statements"]:
+            if s["level"] != level:
+                continue
+            based_on = []
+            for ref in s.get("rests_on", []):
+                q = cat.questions.get(ref["question"])
+                if q and ref["value"] in q.values:
+                    based_on.append(f"{q.text} {q.option(ref['value']).label}")
+            items.append(
+                {
+                    "id": s["id"],
+                    "title": s["title"],
+                    "text": s["text"],
+                    "citations": [
+                        {"number": n, **citation(c["passage"], cat)}
+                        for n, c in enumerate(s["citations"], 1)
+                        if c["passage"] in cat.passages
+                    ],
+                    "based_on": based_on,
+                }
+            )
+        if items:
+            groups.append({"level": level, "heading": heading, "statements": items})
+    return groups
+
+
+def sources_list() -> list:
+    return list(catalogue().sources.values())
