@@ -23,3 +23,25 @@ def source_texts(cat):
     if not SOURCES.is_dir():
         pytest.skip(f"source articles not found at {SOURCES} (set BME_SOURCES)")
     return {s.id: (SOURCES / s.file).read_text(encoding="utf-8") for s in cat.sources.values()}
+
+
+# --- The web app ------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path):
+    from webapp import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "INSTANCE_PATH": tmp_path / "instance",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

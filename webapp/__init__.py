@@ -26,8 +26,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    test_config = dict(test_config or {}) if test_config is not None else None
+    instance = (test_config or {}).pop("INSTANCE_PATH", None) or os.environ.get("BME_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=str(Path(instance).resolve()) if instance else None,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -36,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'bme.sqlite'}",
         PRODUCTION=False,
+        DATABASE_BUSY_TIMEOUT_MS=5000,
         DRAFT_HOURS=24,
         # Forms are small: a whole page of answers is well under 16 KiB.
         MAX_CONTENT_LENGTH=64 * 1024,

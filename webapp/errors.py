@@ -6,7 +6,7 @@ with what the person typed; these handlers cover everything else.
 
 import traceback
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -38,6 +38,10 @@ def error_page(status: int, title: str, message: str, **extra):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
+        if request.endpoint == "patient.question":
+            from .patient import question_after_csrf_error
+
+            return question_after_csrf_error(request.view_args["section_id"])
         return error_page(
             400,
             "This page timed out",

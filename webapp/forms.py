@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -85,7 +86,7 @@ class PageForm(FlaskForm):
 
 
 def _field(question: Question):
-    choices = [(o.value, o.label) for o in question.options]
+    choices = [SelectChoice(o.value, o.label) for o in question.options]
     kwargs = {
         "label": question.text,
         "choices": choices,

@@ -178,6 +178,28 @@ def question(section_id):
     return redirect(_next_url(new, after) if after else _next_url(new))
 
 
+def question_after_csrf_error(section_id: str):
+    """A question page whose form token was missing, forged or expired.
+
+    The answers sent are not trusted or saved, but they are shown again, with a
+    fresh token, so that pressing Continue once more saves them.
+    """
+    draft = current_draft()
+    if draft is None or section_id not in catalogue().sections:
+        return _no_draft()
+    form_class = page_form_class(section_id)
+    other = {k: v for k, v in draft.answers.items() if k not in form_class.question_ids}
+    form = form_class(other_answers=other)
+    return _render_page(
+        section_id,
+        form,
+        draft.answers,
+        status=400,
+        notice="This page timed out, so your answers on it were not saved yet. They are "
+        "shown again below: check them and press the button again.",
+    )
+
+
 @bp.get("/check")
 def check():
     draft = current_draft()

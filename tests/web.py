@@ -1,0 +1,85 @@
+"""Helpers for driving the wizard through Flask's test client, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from rules.answers import chosen
+from webapp.wizard import shown_questions
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = TOKEN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def path_of(response) -> str:
+    return urlsplit(response.headers["Location"]).path
+
+
+def post_form(client, url: str, data: dict | None = None, **kwargs):
+    """GET the page for a fresh token, then POST the data with it."""
+    page = client.get(url)
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def start(client):
+    page = client.get("/")
+    return client.post("/start", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def page_data(section_id: str, answers: dict) -> dict:
+    """The form fields a person would send on one page for these answers."""
+    return {
+        q.id: chosen(answers, q.id) for q in shown_questions(section_id, answers) if q.id in answers
+    }
+
+
+def answer_all(client, answers: dict):
+    """Start and answer page after page until the check page; returns the pages visited."""
+    response = start(client)
+    visited = []
+    while path_of(response).startswith("/questions/"):
+        section = path_of(response).rsplit("/", 1)[1]
+        visited.append(section)
+        assert len(visited) < 30, "the wizard goes round in circles"
+        response = post_form(client, f"/questions/{section}", page_data(section, answers))
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert path_of(response) == "/check"
+    return visited
+
+
+def submit(client):
+    page = client.get("/check")
+    assert page.status_code == 200
+    return client.post("/submit", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+#: A complete set of answers, for a female runner with hip pain (an urgent notice).
+RUNNER = {
+    "age_band": "18_29",
+    "sex": "female",
+    "pain_sites": ["hip_groin", "knee"],
+    "pain_duration": "6_weeks_to_3_months",
+    "pain_course": "worse",
+    "pain_pattern": ["weight_bearing", "limping"],
+    "swelling": "no",
+    "warmth": "no",
+    "tenderness": "dont_know",
+    "fever": "no",
+    "injury": "yes",
+    "injury_kind": ["sports"],
+    "athlete": "yes",
+    "overload": ["training_increase"],
+    "steroid_use": ["none"],
+    "medical_history": ["none"],
+    "pregnancy": "no",
+    "imaging": ["xray"],
+    "xray_ct_result": "nothing",
+    "treatments": ["rest", "nsaids"],
+}
