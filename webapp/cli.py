@@ -34,6 +34,14 @@ def cmd_serve(args) -> int:
         return 2
     print(f"Serving the questionnaire on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
     print(f"Database: {app.config['DATABASE_URL'].split('@')[-1]}")
+    proxy = {}
+    if args.trusted_proxy:
+        # HTTPS ends at the proxy: trust its X-Forwarded-Proto so that cookies are
+        # marked Secure and Flask-WTF applies its HTTPS Referer check.
+        proxy = {
+            "trusted_proxy": args.trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"},
+        }
     waitress.serve(
         app,
         host=args.host,
@@ -41,6 +49,7 @@ def cmd_serve(args) -> int:
         threads=args.threads,
         ident="bme",
         clear_untrusted_proxy_headers=True,
+        **proxy,
     )
     return 0
 
@@ -60,6 +69,11 @@ def web_commands(sub) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--threads", type=int, default=8)
+    s.add_argument(
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        help="address of a reverse proxy whose X-Forwarded-Proto is trusted",
+    )
     s.set_defaults(func=cmd_serve)
     i = sub.add_parser("init-db", help="create the database tables")
     i.set_defaults(func=cmd_init_db)
