@@ -14,9 +14,9 @@ class CancerRules(Topic):
         """Cancer now or before, or radiation therapy: the cancer family of causes."""
         self.declare(CauseFamily(name="cancer"))
 
-    @Rule(CauseFamily(name="cancer"), A.pain_sites(), salience=DERIVE)
+    @Rule(CauseFamily(name="cancer"), salience=DERIVE)
     def bone_pain_after_cancer(self):
-        """Bone pain in someone with a cancer history needs prompt attention."""
+        """New bone or joint pain in someone with a cancer history needs prompt attention."""
         self.declare(RedFlag(kind="cancer"))
 
     @Rule(RedFlag(kind="cancer"), salience=STATE)

@@ -9,7 +9,12 @@ class ImagingRules(Topic):
 
     topic = "imaging"
 
-    @Rule(LastingPain(), NOT(A.imaging(value="mri")), salience=STATE)
+    @Rule(
+        LastingPain(),
+        A.imaging(value=~L("dont_know")),
+        NOT(A.imaging(value="mri")),
+        salience=STATE,
+    )
     def lasting_pain_no_mri(self):
         """Lasting or worsening pain and no MRI yet: MRI is the scan that shows BME."""
         self.say("imaging_mri")
@@ -34,6 +39,7 @@ class ImagingRules(Topic):
 
     @Rule(
         CauseFamily(name=L("metabolic") | L("steroid")),
+        A.imaging(value=~L("dont_know")),
         NOT(A.imaging(value="dexa")),
         salience=STATE,
     )

@@ -1,0 +1,263 @@
+"""An independent oracle for the knowledge base: plain Python, no experta.
+
+``expected_statements(answers)`` says which statements the rules in
+``rules/kb/*.py`` must produce for a validated answers dict. It is written by
+reading each rule, as plain boolean logic, so that it can be compared with the
+rules line by line; it deliberately imports nothing from ``rules.kb``,
+``rules.facts`` or ``rules.engine``.
+
+How the experta rules read here:
+
+- Derivations (salience ``DERIVE``) all finish before any statement rule
+  (salience ``STATE``) fires, so "derived fact X exists" below means X exists
+  after every derivation, and ``NOT(X)`` means "not X" on that final state.
+- ``A.q()`` with no value matches any answer to ``q``: "q was answered".
+- ``A.q(value=L("a") | L("b"))`` matches if one of the chosen values is a or b;
+  ``A.q(value=~L("none"))`` matches if some chosen value is not "none".
+- ``OR(...)`` fires once per matching branch, but a statement is made once.
+- A rule without conditions always fires.
+"""
+
+from __future__ import annotations
+
+from rules.answers import chosen
+
+#: Every id the oracle can return, one per statement rule of rules/kb.
+ALL_STATEMENTS = frozenset(
+    {
+        # sites_symptoms
+        "weight_bearing_site",
+        "knee_site",
+        "hip_site",
+        "ankle_foot_site",
+        "spine_site",
+        "night_pain",
+        "weight_bearing_pain",
+        "limping",
+        "swelling_warmth",
+        # injury_overload
+        "urgent_hip_stress",
+        "injury_link",
+        "knee_injury",
+        "overload_link",
+        "athlete_care",
+        # inflammatory
+        "inflammatory_link",
+        "degenerative_link",
+        # infection
+        "urgent_infection",
+        "infection_history",
+        # vascular_steroids
+        "steroid_link",
+        "osteonecrosis_link",
+        # metabolic
+        "metabolic_link",
+        "bmes_profile",
+        "bmes_related",
+        # cancer
+        "urgent_cancer",
+        # pregnancy
+        "pregnancy_hip",
+        "pregnancy_other",
+        # imaging
+        "imaging_mri",
+        "xray_ct_clear",
+        "mri_showed_bme",
+        "blood_tests",
+        "dexa_scan",
+        # treatment
+        "conservative_care",
+        "no_improvement",
+        "clinic_claims",
+        "surgery_options",
+        "other_treatments",
+        # course
+        "about_bme",
+        "recovery_time",
+        "persistent_pain",
+        "worse_or_back",
+        "check_early",
+        "no_urgent_signs",
+    }
+)
+
+METABOLIC_CONDITIONS = {
+    "osteoporosis",
+    "kidney_disease",
+    "cushings",
+    "hyperparathyroidism",
+    "low_vitamin_d",
+}
+
+
+def expected_statements(answers: dict) -> set[str]:
+    """The statement ids the knowledge base must produce for validated ``answers``."""
+
+    def values(qid: str) -> set[str]:
+        return set(chosen(answers, qid))
+
+    def answered(qid: str) -> bool:
+        return qid in answers
+
+    age = values("age_band")
+    sex = values("sex")
+    sites = values("pain_sites")
+    duration = values("pain_duration")
+    course = values("pain_course")
+    pattern = values("pain_pattern")
+    swelling = values("swelling")
+    warmth = values("warmth")
+    fever = values("fever")
+    injury = values("injury")
+    injury_kind = values("injury_kind")
+    athlete = values("athlete")
+    overload = values("overload")
+    steroids = values("steroid_use")
+    history = values("medical_history")
+    pregnancy = values("pregnancy")
+    imaging = values("imaging")
+    mri_result = values("mri_result")
+    xray_ct_result = values("xray_ct_result")
+    treatments = values("treatments")
+
+    # --- Derived facts (salience DERIVE) --------------------------------------------
+
+    # sites.py
+    weight_bearing_site = bool(sites & {"knee", "hip_groin", "ankle_foot"})
+    inflamed_site = "yes" in swelling or "yes" in warmth
+
+    # course.py
+    lasting_pain = bool(
+        duration & {"6_weeks_to_3_months", "3_to_12_months", "over_12_months"}
+        or course & {"worse", "came_back"}
+    )
+    not_improving = bool(course & {"same", "worse", "came_back"})
+
+    # injury.py
+    injured = "yes" in injury
+    athletic = "yes" in athlete or "training_increase" in overload or "sports" in injury_kind
+    overloaded = bool(overload & {"training_increase", "heavy_work", "dance_standing"}) or athletic
+
+    # vascular.py
+    steroid_exposure = bool(steroids & {"tablets", "injections"})
+
+    # pregnancy.py
+    pregnant = bool(pregnancy & {"pregnant", "recent_birth"})
+
+    # Cause families (CauseFamily(name=...)).
+    families: set[str] = set()
+    if injured:
+        families.add("trauma")  # injury.trauma_cause
+    if overloaded:
+        families.add("overload")  # injury.overload_cause
+    if history & {"inflammatory_arthritis", "ankylosing_spondylitis"}:
+        families.add("inflammatory")  # inflammatory.inflammatory_condition
+    if "osteoarthritis" in history:
+        families.add("degenerative")  # inflammatory.degenerative_condition
+    if "bone_infection" in history:
+        families.add("infection")  # infection.infection_history
+    if steroid_exposure:
+        families.add("steroid")  # vascular.steroid_cause
+    if "osteonecrosis" in history:
+        families.add("vascular")  # vascular.poor_blood_supply
+    if history & METABOLIC_CONDITIONS:
+        families.add("metabolic")  # metabolic.metabolic_condition
+    if history & {"cancer", "radiation"}:
+        families.add("cancer")  # cancer.cancer_history
+
+    # Red flags (RedFlag(kind=...)).
+    red_flags: set[str] = set()
+    if athletic and "hip_groin" in sites:
+        red_flags.add("hip_stress")  # injury.athlete_hip
+    if "yes" in fever and (inflamed_site or "infection" in families):
+        red_flags.add("infection")  # infection.fever_with_local_signs / fever_after_infection
+    if "cancer" in families:
+        red_flags.add("cancer")  # cancer.bone_pain_after_cancer
+
+    # --- Statements (salience STATE) ------------------------------------------------
+
+    out: set[str] = set()
+
+    def say(statement_id: str, condition: bool) -> None:
+        if condition:
+            out.add(statement_id)
+
+    # Where it hurts and how the pain behaves (sites.py)
+    say("weight_bearing_site", weight_bearing_site)
+    say("knee_site", "knee" in sites)
+    say("hip_site", "hip_groin" in sites)
+    say("ankle_foot_site", "ankle_foot" in sites)
+    say("spine_site", "spine" in sites)
+    say("night_pain", "night" in pattern)
+    say("weight_bearing_pain", bool(pattern & {"weight_bearing", "stairs"}))
+    say("limping", "limping" in pattern)
+    say("swelling_warmth", inflamed_site and "infection" not in red_flags)
+
+    # Injuries, sport and repeated strain (injury.py)
+    say("urgent_hip_stress", "hip_stress" in red_flags)
+    say("injury_link", injured)
+    say(
+        "knee_injury",
+        "knee" in sites and bool(injury_kind & {"ligament_meniscus", "fracture_dislocation"}),
+    )
+    say("overload_link", overloaded)
+    say("athlete_care", athletic and "hip_stress" not in red_flags)
+
+    # Inflammatory and degenerative conditions (inflammatory.py)
+    say("inflammatory_link", "inflammatory" in families)
+    say("degenerative_link", "degenerative" in families)
+
+    # Infection (infection.py)
+    say("urgent_infection", "infection" in red_flags)
+    say("infection_history", "infection" in families and "infection" not in red_flags)
+
+    # Blood supply and steroids (vascular.py)
+    say("steroid_link", steroid_exposure)
+    say("osteonecrosis_link", "vascular" in families)
+
+    # Metabolic conditions and bone marrow edema syndrome (metabolic.py)
+    say("metabolic_link", "metabolic" in families)
+    say(
+        "bmes_profile",
+        "male" in sex
+        and bool(age & {"30_39", "40_60"})
+        and weight_bearing_site
+        and "trauma" not in families,
+    )
+    say("bmes_related", bool(history & {"high_cholesterol", "low_vitamin_d"}))
+
+    # Cancer (cancer.py)
+    say("urgent_cancer", "cancer" in red_flags)
+
+    # Pregnancy (pregnancy.py)
+    say("pregnancy_hip", pregnant and "hip_groin" in sites)
+    say("pregnancy_other", pregnant and "hip_groin" not in sites)
+
+    # Scans and tests (imaging.py)
+    scans_known = bool(imaging - {"dont_know"})  # answered, and not "I don't know"
+    say("imaging_mri", lasting_pain and scans_known and "mri" not in imaging)
+    say("xray_ct_clear", "nothing" in xray_ct_result and lasting_pain)
+    say("mri_showed_bme", "bme" in mri_result)
+    say("blood_tests", bool(families & {"inflammatory", "infection", "metabolic"}))
+    say(
+        "dexa_scan",
+        bool(families & {"metabolic", "steroid"}) and scans_known and "dexa" not in imaging,
+    )
+
+    # Treatments (treatment.py)
+    say("conservative_care", answered("pain_sites"))
+    say("no_improvement", bool(treatments - {"none"}) and not_improving)
+    say("clinic_claims", "biologic" in treatments or lasting_pain)
+    say("surgery_options", "vascular" in families or "surgery" in treatments)
+    say("other_treatments", bool(treatments & {"shock_wave", "bone_medicines"}))
+
+    # Course, and when to see a clinician (course.py)
+    say("about_bme", True)
+    say("recovery_time", True)
+    say("persistent_pain", bool(duration & {"3_to_12_months", "over_12_months"}))
+    say("worse_or_back", bool(course & {"worse", "came_back"}))
+    say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and lasting_pain)
+    say("no_urgent_signs", not red_flags)
+
+    assert out <= ALL_STATEMENTS, out - ALL_STATEMENTS
+    return out
