@@ -50,6 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=False,
         WTF_CSRF_TIME_LIMIT=3600,
+        STAFF_IDLE_MINUTES=15,
+        STAFF_ABSOLUTE_HOURS=10,
+        STAFF_LOCKOUT_AFTER=5,
+        STAFF_LOCKOUT_MINUTES=15,
+        RETENTION_DAYS=90,
     )
     if test_config is None:
         app.config.from_prefixed_env("BME")
@@ -61,12 +66,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import db, errors, security
     from .patient import bp as patient_bp
+    from .staff import bp as staff_bp
 
     csrf.init_app(app)
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(patient_bp)
+    app.register_blueprint(staff_bp)
 
     from .cli import init_db_command
 

@@ -54,6 +54,39 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_create_staff(args) -> int:
+    import getpass
+
+    from . import create_app
+    from .auth import PasswordError, create_staff
+
+    app = create_app()
+    password = getpass.getpass("Password (12 to 128 characters): ")
+    if getpass.getpass("The same password again: ") != password:
+        print("bme: the two passwords differ; nothing was created", file=sys.stderr)
+        return 2
+    with app.app_context():
+        try:
+            create_staff(args.username, password)
+        except (PasswordError, ValueError) as e:
+            print(f"bme: {e}", file=sys.stderr)
+            return 2
+    print(f"Staff account {args.username!r} created.")
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from . import create_app
+    from .staff import purge
+
+    app = create_app()
+    days = args.days if args.days is not None else app.config["RETENTION_DAYS"]
+    with app.app_context():
+        count = purge(days)
+    print(f"Purged {count} submission(s) older than {days} days.")
+    return 0
+
+
 def cmd_init_db(_args) -> int:
     from . import create_app
     from .db import create_tables
@@ -77,6 +110,12 @@ def web_commands(sub) -> None:
     s.set_defaults(func=cmd_serve)
     i = sub.add_parser("init-db", help="create the database tables")
     i.set_defaults(func=cmd_init_db)
+    c = sub.add_parser("create-staff", help="create a staff account (prompts for the password)")
+    c.add_argument("username")
+    c.set_defaults(func=cmd_create_staff)
+    p = sub.add_parser("purge", help="delete submissions older than the retention period")
+    p.add_argument("--days", type=int, help="retention in days (default: BME_RETENTION_DAYS, 90)")
+    p.set_defaults(func=cmd_purge)
 
 
 def main(argv: list[str] | None = None) -> int:

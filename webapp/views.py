@@ -83,3 +83,61 @@ def summary_sections(result: dict) -> list[dict]:
 
 def sources_list() -> list:
     return list(catalogue().sources.values())
+
+
+# --- Staff views -----------------------------------------------------------------
+
+YES_NO = {"yes": "Said yes", "no": "Said no"}
+
+
+def said(question, values: list[str]) -> str:
+    """An answer as staff read it: "Said yes", "Said no", "Didn't know", or the choices."""
+    if not values:
+        return "Not answered"
+    options = [question.option(v) for v in values if v in question.values]
+    if len(options) == 1 and options[0].unknown:
+        return "Didn't know" if "know" in options[0].label.lower() else options[0].label
+    if set(question.values) >= {"yes", "no"} and len(values) == 1 and values[0] in YES_NO:
+        return YES_NO[values[0]]
+    if question.type == "multi":
+        if len(options) == 1 and options[0].exclusive:
+            return f"Said no to all ({options[0].label})"
+        return "Said yes: " + ", ".join(o.label for o in options)
+    return options[0].label if options else "Not answered"
+
+
+def staff_answer_groups(answers: dict) -> list[AnswerGroup]:
+    """The answers by section, as "said yes / said no / didn't know"."""
+    cat = catalogue()
+    return [
+        AnswerGroup(
+            g.section_id,
+            g.title,
+            tuple(
+                AnswerRow(
+                    r.question_id,
+                    r.question,
+                    said(cat.questions[r.question_id], list(r.values)),
+                    r.values,
+                )
+                for r in g.rows
+            ),
+        )
+        for g in answer_groups(answers)
+    ]
+
+
+def compact_citations(result: dict) -> list[dict]:
+    """Statements with short citation labels ("Cleveland Clinic, Verywell"), for print."""
+    cat = catalogue()
+    out = []
+    for s in result["statements"]:
+        publishers = []
+        for c in s["citations"]:
+            passage = cat.passages.get(c["passage"])
+            if passage:
+                name = cat.sources[passage.source].publisher.split(" (")[0]
+                if name not in publishers:
+                    publishers.append(name)
+        out.append({**s, "sources": publishers})
+    return out

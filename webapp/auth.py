@@ -1,0 +1,152 @@
+"""Staff accounts and server-side staff sessions.
+
+Passwords are hashed with scrypt (memory-hard, werkzeug's default). Failed
+sign-ins are counted in the database so that a lock holds across workers, and
+an unknown user and a wrong password get the same answer, in the same time.
+Sessions live on the server: signing out, or an idle or absolute timeout, ends
+them even for a copied cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, session
+from sqlalchemy import delete, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import db as store
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 128
+STAFF_KEY = "staff"
+
+#: Checked when the user does not exist, so that an unknown name takes as long.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+class PasswordError(ValueError):
+    pass
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise PasswordError(f"The password must have at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise PasswordError(f"The password must have at most {MAX_PASSWORD} characters.")
+
+
+def create_staff(username: str, password: str) -> store.StaffUser:
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise ValueError("The username must have 1 to 80 characters.")
+    check_new_password(password)
+    db = store.session()
+    if db.scalar(select(store.StaffUser).where(store.StaffUser.username == username)):
+        raise ValueError(f"A staff account called {username!r} already exists.")
+    user = store.StaffUser(
+        username=username, password_hash=generate_password_hash(password, method="scrypt")
+    )
+    db.add(user)
+    db.commit()
+    return user
+
+
+def audit(actor: str, action: str, reference: str | None = None, detail: str = "") -> None:
+    """Record a staff action (never an answer)."""
+    db = store.session()
+    db.add(
+        store.AuditEvent(actor=actor[:80], action=action, reference=reference, detail=detail[:200])
+    )
+    db.commit()
+
+
+def authenticate(username: str, password: str) -> store.StaffUser | None:
+    """The user if the password is right and the account is not locked; else None."""
+    config = current_app.config
+    db = store.session()
+    user = db.scalar(select(store.StaffUser).where(store.StaffUser.username == username))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        audit(username or "(blank)", "sign_in_failed", detail="unknown user")
+        return None
+    now = store.utcnow()
+    locked = user.locked_until is not None and user.locked_until > now
+    right = check_password_hash(user.password_hash, password)
+    if right and not locked:
+        user.failed_count = 0
+        user.locked_until = None
+        db.commit()
+        return user
+    if locked:
+        audit(user.username, "sign_in_failed", detail="account locked")
+        return None
+    # Count in one UPDATE, so two workers failing at once both count.
+    db.execute(
+        update(store.StaffUser)
+        .where(store.StaffUser.id == user.id)
+        .values(failed_count=store.StaffUser.failed_count + 1)
+    )
+    db.commit()
+    db.refresh(user)
+    if user.failed_count >= config["STAFF_LOCKOUT_AFTER"]:
+        user.locked_until = now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
+        user.failed_count = 0
+        db.commit()
+        audit(user.username, "account_locked")
+    audit(user.username, "sign_in_failed", detail="wrong password")
+    return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: store.StaffUser) -> None:
+    """A new session at sign-in: the old cookie's contents (and any draft) go."""
+    token = secrets.token_urlsafe(32)
+    db = store.session()
+    db.add(store.StaffSession(token_hash=_token_hash(token), user_id=user.id))
+    db.commit()
+    session.clear()
+    session[STAFF_KEY] = token
+    session.permanent = False
+
+
+def end_session() -> None:
+    token = session.get(STAFF_KEY)
+    if token:
+        db = store.session()
+        db.execute(
+            delete(store.StaffSession).where(store.StaffSession.token_hash == _token_hash(token))
+        )
+        db.commit()
+    session.clear()
+
+
+def current_staff() -> store.StaffUser | None:
+    """The signed-in staff user, if their server-side session is still alive."""
+    if "staff_user" in g:
+        return g.staff_user
+    g.staff_user = None
+    token = session.get(STAFF_KEY)
+    if not token:
+        return None
+    config = current_app.config
+    db = store.session()
+    row = db.get(store.StaffSession, _token_hash(token))
+    now = store.utcnow()
+    if row is None:
+        return None
+    idle = timedelta(minutes=config["STAFF_IDLE_MINUTES"])
+    absolute = timedelta(hours=config["STAFF_ABSOLUTE_HOURS"])
+    if row.last_seen < now - idle or row.created_at < now - absolute:
+        db.delete(row)
+        db.commit()
+        return None
+    row.last_seen = now
+    db.commit()
+    g.staff_user = db.get(store.StaffUser, row.user_id)
+    return g.staff_user
