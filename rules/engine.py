@@ -5,19 +5,32 @@ engine taken from a pool. experta engines hold state (facts, agenda, Rete
 memories), so one engine serves one evaluation at a time; building one costs
 far more than resetting it, so engines are reused, never shared. The trace is
 recorded here, per evaluation: experta's watchers are process-wide loggers.
+Matching uses experta's Rete network without its wasted work (see "Matching,
+faster"); ``bench/bench_engine.py`` measures it.
 """
 
 from __future__ import annotations
 
+import inspect
 import queue
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
 from experta import KnowledgeEngine, Rule
-from experta.fact import InitialFact
+from experta.activation import Activation
+from experta.agenda import Agenda
+from experta.deffacts import DefFacts
+from experta.fact import Fact, InitialFact
 from experta.factlist import FactList
+from experta.fieldconstraint import ANDFC, NOTFC, ORFC, L, W
+from experta.matchers import ReteMatcher
+from experta.matchers.rete.check import FactCapture, FeatureCheck, TypeCheck
+from experta.matchers.rete.mixins import ChildNode, NoMemory
+from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode
+from experta.matchers.rete.token import Token
 
 from .answers import validate
 from .content import LEVELS, Catalogue, catalogue
@@ -154,6 +167,224 @@ def citation(passage_id: str, cat: Catalogue | None = None) -> dict:
     }
 
 
+# --- Matching, faster ---------------------------------------------------------------
+#
+# experta's Rete matcher does much work that changes nothing: every fact is
+# offered to every type test, a token is copied at every node, every rule's
+# conflict set is asked for changes after every firing, every activation is
+# hashed from scratch at each lookup. DispatchingMatcher keeps experta's network,
+# checks and memories and feeds them the same tokens in the same order, minus
+# that work; tests/test_engine_pool.py checks it against a fresh engine.
+
+
+class DispatchingMatcher(ReteMatcher):
+    """experta's ReteMatcher, fed and reset without the wasted work."""
+
+    def build_network(self):
+        super().build_network()
+        self._conflict_sets = self._get_conflict_set_nodes()
+        everything = _nodes(self.root_node)
+        self._stateful = tuple(n for n in everything if not isinstance(n, NoMemory))
+        for node in everything:
+            node.children[:] = [ChildNode(c.node, _lean(c)) for c in node.children]
+        self._by_type: dict[type, tuple] = {}
+        self._plans: dict[frozenset, tuple] = {}
+
+    def changes(self, adding=None, deleting=None):
+        """Pass facts to the network; return the activations added and removed."""
+        touched: set[int] = set()
+        for facts, tag in ((deleting, Token.TagType.INVALID), (adding, Token.TagType.VALID)):
+            for fact in facts or ():
+                entries, sets, pure = self._entries(type(fact))
+                touched.update(sets)
+                for child, context in self._plan(fact, entries, pure):
+                    context = {k: fact if v is _SELF else v for k, v in context}
+                    child.callback(Token._make((tag, {fact}, context)))
+        added, removed = [], []
+        for i in sorted(touched):  # experta's order, skipping sets the facts cannot reach
+            node = self._conflict_sets[i]
+            if node.added or node.removed:
+                node_added, node_removed = node.get_activations()
+                added.extend(node_added)
+                removed.extend(node_removed)
+        return added, removed
+
+    def reset(self):
+        """Wipe every memory once (experta's walk revisits shared nodes).
+
+        Pending activations go too, so that an evaluation that failed half-way
+        leaves nothing behind for the next one.
+        """
+        for node in self._stateful:
+            node._reset()
+        for node in self._conflict_sets:
+            node.added, node.removed = set(), set()
+
+    def _entries(self, fact_type: type) -> tuple:
+        """Per fact class, once: its type tests, the rules it reaches, whether all pure.
+
+        experta's bus node offers each fact to every type test; all but those for
+        its exact class reject it (``TypeCheck`` is ``type(fact) == cls``).
+        """
+        found = self._by_type.get(fact_type)
+        if found is None:
+            entries = tuple(
+                child
+                for child in self.root_node.children
+                if not isinstance(child.node.matcher, TypeCheck)
+                or child.node.matcher.fact_type == fact_type
+            )
+            below = [n for child in entries for n in _nodes(child.node)]
+            reachable = {id(n) for n in below}
+            sets = tuple(i for i, n in enumerate(self._conflict_sets) if id(n) in reachable)
+            pure = all(_pure(n.matcher) for n in below if isinstance(n, FeatureTesterNode))
+            found = self._by_type[fact_type] = (entries, sets, pure)
+        return found
+
+    def _plan(self, fact, entries, pure: bool) -> tuple:
+        """Where the alpha network sends this fact: (beta node, context) pairs, in order.
+
+        Pure alpha tests read only the fact's class and fields, so their outcome
+        is kept per content (with ``_SELF`` for the fact) and reused.
+        """
+        key = FactList._get_fact_id(fact) if pure else None
+        plan = self._plans.get(key)
+        if plan is None:
+            found: list = []
+            for child in entries:
+                _alpha(child, fact, {}, found)
+            plan = tuple(
+                (child, tuple((k, _SELF if v is fact else v) for k, v in context.items()))
+                for child, context in found
+            )
+            if pure:
+                if len(self._plans) > 10_000:  # bounded, whatever facts come
+                    self._plans.clear()
+                self._plans[key] = plan
+        return plan
+
+
+_SELF = object()
+
+
+def _alpha(child: ChildNode, fact, context: dict, out: list) -> None:
+    """``FeatureTesterNode._activate`` on a context dict instead of a token copy per node.
+
+    Collects where the fact leaves the alpha network, with its context, in order.
+    """
+    node = child.node
+    if type(node) is not FeatureTesterNode:
+        out.append((child, context))
+        return
+    match = node.matcher(fact)
+    if not match:
+        return
+    if isinstance(match, Mapping):
+        for key, value in match.items():
+            if isinstance(key, tuple):  # a negated binding
+                if key[1] in context and context[key[1]] == value:
+                    return
+            else:
+                if context.get(key, value) != value:
+                    return
+                if (False, key) in context and context[(False, key)] == value:
+                    return
+        context = {**context, **match}
+    for grandchild in node.children:
+        _alpha(grandchild, fact, context, out)
+
+
+def _pure(check) -> bool:
+    """Whether an alpha test depends on the fact's class and fields alone (no predicate)."""
+    if isinstance(check, FeatureCheck):  # a special key (``__x__``) may read the fact's id
+        return not Fact.is_special(check.what) and _pure_constraint(check.how)
+    return isinstance(check, TypeCheck | FactCapture)
+
+
+def _pure_constraint(how) -> bool:
+    if isinstance(how, ANDFC | ORFC | NOTFC):
+        return all(_pure_constraint(part) for part in how)
+    return isinstance(how, L | W)
+
+
+def _lean(child: ChildNode):
+    """A node's callback without the token copy and the debug log.
+
+    experta copies a token on entry to each node because alpha nodes add to a
+    token's context. Beta nodes never change a token (they make new ones) and
+    the alpha part is walked by ``_alpha``, so beta nodes can share tokens.
+    """
+    node, callback = child
+    if isinstance(node, ConflictSetNode):
+        return _conflict_set_activate(node)
+    if isinstance(node, FeatureTesterNode):  # alpha: walked by _alpha, not called back
+        return callback
+    for public in ("activate", "activate_left", "activate_right"):
+        if callback == getattr(node, public, None):
+            return getattr(node, "_" + public)
+    return callback
+
+
+def _conflict_set_activate(node: ConflictSetNode):
+    """``ConflictSetNode.activate``: the same memory, added and removed sets.
+
+    One hash per activation, with the rule's hash computed once (experta hashes
+    the rule's whole condition tree at every set lookup).
+    """
+    rule = node.rule
+    rule_hash = hash(rule)
+
+    def activate(token):
+        info = token.to_info()
+        context = {k: v for k, v in info.context if isinstance(k, str)}
+        activation = _Activation(rule, info.data, context, rule_hash)
+        if token.is_valid():
+            if info not in node.memory:
+                node.memory.add(info)
+                if activation in node.removed:
+                    node.removed.remove(activation)
+                else:
+                    node.added.add(activation)
+        else:
+            node.memory.remove(info)
+            if activation in node.added:
+                node.added.remove(activation)
+            else:
+                node.removed.add(activation)
+
+    return activate
+
+
+class _Activation(Activation):
+    """An Activation that hashes once; equal to experta's by the same ``__eq__``."""
+
+    def __init__(self, rule, facts: frozenset, context: dict, rule_hash: int):
+        super().__init__(rule, facts, context)
+        self._hash = hash((rule_hash, facts, frozenset(context.items())))
+
+    def __hash__(self):
+        return self._hash
+
+
+def _nodes(root) -> list:
+    """Every node of a Rete network below ``root``, once each."""
+    seen: dict[int, object] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(child.node for child in node.children)
+    return list(seen.values())
+
+
+@cache
+def _deffacts(engine_class: type) -> tuple[DefFacts, ...]:
+    """An engine class's DefFacts in experta's order; experta looks them up per reset."""
+    found = inspect.getmembers(engine_class, lambda value: isinstance(value, DefFacts))
+    return tuple(sorted((d for _, d in found), key=lambda d: d.order))
+
+
 # --- The engine ------------------------------------------------------------------
 
 
@@ -161,6 +392,7 @@ class TracingEngine(KnowledgeEngine):
     """A KnowledgeEngine that records its own trace and uses a correct strategy."""
 
     __strategy__ = ExactDepthStrategy
+    __matcher__ = DispatchingMatcher
 
     def __init__(self):
         super().__init__()
@@ -172,23 +404,42 @@ class TracingEngine(KnowledgeEngine):
         self._by_key: dict = {}
 
     def reset(self, **kwargs):
+        """experta's reset (fresh agenda, facts and matcher memory, then the deffacts).
+
+        Without experta's search for DefFacts among all members on every call.
+        """
         self._start_trace()
-        super().reset(**kwargs)
+        if kwargs:  # deffacts that take arguments: experta's own way
+            return super().reset(**kwargs)
+        self.agenda = Agenda()
+        self.facts = FactList()
+        self.matcher.reset()
+        # The generator functions themselves: a DefFacts bound through the class
+        # attribute is shared by every engine, and so by every thread.
+        facts = [fact.copy() for d in _deffacts(type(self)) for fact in d._wrapped(self)]
+        self._KnowledgeEngine__declare(*facts)  # as experta's reset does
+        self.running = False
 
     def say(self, statement_id: str) -> None:
         """Make a statement (an id of statements.toml)."""
         self.declare(Statement(id=statement_id))
 
     def declare(self, *facts):
+        """experta's declare, noting for the trace which fact each declaration stands for.
+
+        All the facts go to experta at once (one matcher update, not one per fact);
+        a fact is new if experta numbered it now, else it repeats a known one.
+        """
+        first_new = self.facts.last_index
+        super().declare(*facts)
         last = None
         for fact in facts:
             key = FactList._get_fact_id(fact)
-            declared = super().declare(fact)
-            new = declared is not None
+            factid = fact.get("__factid__")
+            new = factid is not None and factid >= first_new
             if new:
-                self._by_key[key] = declared
-            else:
-                declared = self._by_key[key]
+                self._by_key[key] = fact
+            declared = self._by_key[key]
             if self._firing is not None:
                 self._firing["declared"].append(declared["__factid__"])
                 self._firing["new"].append(new)
@@ -235,6 +486,20 @@ class TracingEngine(KnowledgeEngine):
 
 class KnowledgeBase(*MIXINS, TracingEngine):
     """All the topic mixins in one engine."""
+
+
+class StockKnowledgeBase(KnowledgeBase):
+    """The same knowledge base on experta's own ReteMatcher and reset.
+
+    The baseline for the benchmark, and the reference the tests hold the
+    DispatchingMatcher to: both must give identical results.
+    """
+
+    __matcher__ = ReteMatcher
+
+    def reset(self, **kwargs):
+        self._start_trace()
+        KnowledgeEngine.reset(self, **kwargs)
 
 
 @cache
@@ -291,8 +556,8 @@ def evaluate(answers: dict, *, pool: EnginePool | None = None) -> Result:
 
 
 def evaluate_naive(answers: dict) -> Result:
-    """The textbook use of experta: a new engine for every evaluation (benchmark baseline)."""
-    return _run(KnowledgeBase(), validate(answers))
+    """The textbook use of experta: a new engine, experta's own matcher, every evaluation."""
+    return _run(StockKnowledgeBase(), validate(answers))
 
 
 def _run(engine: TracingEngine, answers: dict) -> Result:
@@ -335,16 +600,22 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
         return memo[idx]
 
     order = {qid: n for n, qid in enumerate(cat.questions)}
+    place = {  # each answer fact's place in the questionnaire, to sort what a statement rests on
+        idx: (order[fact.question], cat.questions[fact.question].values.index(fact.fields["value"]))
+        for idx, fact in facts.items()
+        if fact.question
+    }
     made = []
     for idx, fact in facts.items():
         if fact.kind != "statement":
             continue
         definition = cat.statements[fact.fields["id"]]
         answer_ids = support(idx)
-        rests_on = sorted(
-            {(facts[i].question, facts[i].fields["value"]) for i in answer_ids},
-            key=lambda qv: (order[qv[0]], cat.questions[qv[0]].values.index(qv[1])),
-        )
+        # One answer fact per (question, value): experta keeps no duplicates.
+        rests_on = [
+            (facts[i].question, facts[i].fields["value"])
+            for i in sorted(answer_ids, key=place.__getitem__)
+        ]
         made.append(
             StatementResult(
                 id=definition.id,

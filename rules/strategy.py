@@ -10,10 +10,12 @@ fact) it can miss, and a rule whose condition no longer holds still fires: a
 from __future__ import annotations
 
 import bisect
+from functools import cache
 
 from experta.abstract import Strategy
 
 
+@cache  # rule names are few and fixed; this runs for every activation
 def _name_key(name: str) -> tuple[int, ...]:
     """Sorts names in reverse, so that the agenda (popped from the end) fires A to Z."""
     return (*(-ord(c) for c in name), 0)
@@ -29,6 +31,10 @@ class ExactDepthStrategy(Strategy):
     def get_key(self, activation):
         facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
         return (activation.rule.salience, facts, _name_key(activation.rule.__name__))
+
+    def update_agenda(self, agenda, added, removed):
+        """experta's, minus its ACTIVATIONS-watcher check on every call (watchers are off here)."""
+        self._update_agenda(agenda, added, removed)
 
     def _update_agenda(self, agenda, added, removed):
         activations = agenda.activations
