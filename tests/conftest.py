@@ -28,18 +28,36 @@ def source_texts(cat):
 # --- The web app ------------------------------------------------------------------
 
 
-@pytest.fixture
-def app(tmp_path):
+#: A real PostgreSQL server for the storage and staff tests, when one is given
+#: (.ci/run starts one on loopback); SQLite always.
+POSTGRES_URL = os.environ.get("BME_TEST_POSTGRES_URL", "")
+DATABASES = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, tmp_path):
     from webapp import create_app
 
-    return create_app(
+    url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    if request.param == "postgres":
+        from sqlalchemy import create_engine
+
+        from webapp.db import Base
+
+        url = POSTGRES_URL
+        engine = create_engine(url)
+        Base.metadata.drop_all(engine)  # a clean database for every test
+        engine.dispose()
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "INSTANCE_PATH": tmp_path / "instance",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "DATABASE_URL": url,
         }
     )
+    yield app
+    app.extensions["bme_engine"].dispose()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def saved(app, client) -> dict:
 
 def routes(app):
     """Every GET route in the URL map, with sample arguments: none can be forgotten."""
-    samples = {"section_id": "about", "filename": "style.css"}
+    samples = {"section_id": "about", "filename": "style.css", "reference": "AAAA-BBBB-CCCC"}
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:
             yield rule.endpoint, rule.build({k: samples[k] for k in rule.arguments})[1]
