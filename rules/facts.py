@@ -24,7 +24,8 @@ class Answer(Fact):
 def _answer_classes() -> SimpleNamespace:
     classes = {}
     for qid in catalogue().questions:
-        name = "".join(part.title() for part in qid.split("_"))
+        # "PainSitesAnswer": distinct from every derived fact's class name.
+        name = "".join(part.title() for part in qid.split("_")) + "Answer"
         classes[qid] = type(name, (Answer,), {"question_id": qid, "__doc__": qid})
     return SimpleNamespace(**classes)
 
@@ -81,7 +82,7 @@ class SteroidExposure(Derived):
     """The person takes or took corticosteroid tablets or injections."""
 
 
-class Pregnancy(Derived):
+class PregnantOrPostpartum(Derived):
     """The person is pregnant or gave birth in the last six months."""
 
 

@@ -287,3 +287,15 @@ def test_statements_said_only_by_their_topic(cat):
         for sid in re.findall(r'self\.say\("([a-z0-9_]+)"\)', source):
             assert sid in cat.statements, sid
             assert cat.statements[sid].topic == mixin.topic, sid
+
+
+def test_fact_class_names_are_unique():
+    """Traces and explanations name facts by class: no two classes may share a name."""
+    from experta import Fact
+
+    from rules import facts
+
+    classes = [c for c in vars(facts).values() if isinstance(c, type) and issubclass(c, Fact)]
+    classes += list(vars(facts.A).values())
+    names = [c.__name__ for c in classes]
+    assert len(names) == len(set(names))

@@ -1,6 +1,6 @@
 from experta import NOT, L, Rule
 
-from ..facts import A, Pregnancy
+from ..facts import A, PregnantOrPostpartum
 from .base import DERIVE, STATE, Topic
 
 
@@ -12,14 +12,14 @@ class PregnancyRules(Topic):
     @Rule(A.pregnancy(value=L("pregnant") | L("recent_birth")), salience=DERIVE)
     def pregnant_or_recent_birth(self):
         """Pregnant now or gave birth in the last six months."""
-        self.declare(Pregnancy())
+        self.declare(PregnantOrPostpartum())
 
-    @Rule(Pregnancy(), A.pain_sites(value="hip_groin"), salience=STATE)
+    @Rule(PregnantOrPostpartum(), A.pain_sites(value="hip_groin"), salience=STATE)
     def hip_pain_in_pregnancy(self):
         """Hip pain in or after pregnancy: transient osteoporosis of the hip."""
         self.say("pregnancy_hip")
 
-    @Rule(Pregnancy(), NOT(A.pain_sites(value="hip_groin")), salience=STATE)
+    @Rule(PregnantOrPostpartum(), NOT(A.pain_sites(value="hip_groin")), salience=STATE)
     def pregnancy_other_pain(self):
         """Pregnancy without hip pain: mention the pregnancy to the clinician."""
         self.say("pregnancy_other")
