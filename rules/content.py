@@ -83,6 +83,11 @@ class Question:
     def values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
 
+    @property
+    def short_text(self) -> str:
+        """The question up to its question mark ("Choose all that apply." dropped)."""
+        return self.text.split("?")[0] + "?" if "?" in self.text else self.text
+
 
 @dataclass(frozen=True)
 class Section:

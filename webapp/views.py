@@ -62,7 +62,7 @@ def summary_sections(result: dict) -> list[dict]:
             for ref in s.get("rests_on", []):
                 q = cat.questions.get(ref["question"])
                 if q and ref["value"] in q.values:
-                    based_on.append(f"{q.text} {q.option(ref['value']).label}")
+                    based_on.append(f"{q.short_text} {q.option(ref['value']).label}")
             items.append(
                 {
                     "id": s["id"],

@@ -1,0 +1,104 @@
+"""Driving the questionnaire in a browser as a person would: by the words on screen.
+
+Questions are found by their text (the fieldset's legend, its accessible name)
+and answered by clicking the option's label, never by posting form data.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from rules.answers import is_shown
+from rules.content import Question, catalogue
+
+#: Crockford base 32 (no I, L, O, U) in three groups of four.
+REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+#: A female athlete with hip and knee pain after a sports injury: every page is
+#: asked (pregnancy, the injury's kind, the X-ray's result) and the summary has
+#: an urgent notice (urgent_hip_stress).
+PATIENT = {
+    "age_band": "18_29",
+    "sex": "female",
+    "pain_sites": ["hip_groin", "knee"],
+    "pain_duration": "6_weeks_to_3_months",
+    "pain_course": "worse",
+    "pain_pattern": ["weight_bearing", "limping"],
+    "swelling": "no",
+    "warmth": "no",
+    "tenderness": "dont_know",
+    "fever": "no",
+    "injury": "yes",
+    "injury_kind": ["sports"],
+    "athlete": "yes",
+    "overload": ["training_increase"],
+    "steroid_use": ["none"],
+    "medical_history": ["none"],
+    "pregnancy": "no",
+    "imaging": ["xray"],
+    "xray_ct_result": "nothing",
+    "treatments": ["rest", "nsaids"],
+}
+
+#: Every page, in order: PATIENT's answers make each of them asked.
+SECTIONS = list(catalogue().sections)
+URGENT = "urgent_hip_stress"
+NARROW = {"width": 320, "height": 640}
+
+
+def question(question_id: str) -> Question:
+    return catalogue().questions[question_id]
+
+
+def group(page: Page, q: Question):
+    """A question's fieldset, found by its legend as a screen reader would."""
+    return page.get_by_role("group", name=q.text, exact=True)
+
+
+def choose(page: Page, q: Question, values) -> None:
+    """Click the labels of these options (and only these) in the question's group."""
+    values = [values] if isinstance(values, str) else list(values)
+    fieldset = group(page, q)
+    checked = set(fieldset.locator("input:checked").evaluate_all("els => els.map(e => e.value)"))
+    for option in q.options:
+        wanted = option.value in values
+        if wanted == (option.value in checked) or (not wanted and q.type == "single"):
+            continue
+        fieldset.locator("label").filter(
+            has_text=re.compile(f"^{re.escape(option.label)}$")
+        ).click()
+        box = fieldset.get_by_label(option.label, exact=True)
+        if wanted:
+            expect(box).to_be_checked()
+        else:
+            expect(box).not_to_be_checked()
+
+
+def answer_page(page: Page, section_id: str, answers: dict, skip=()) -> None:
+    for q in catalogue().section_questions(section_id):
+        if q.id in answers and q.id not in skip and is_shown(q, answers):
+            choose(page, q, answers[q.id])
+
+
+def press(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def expect_section(page: Page, section_id: str, *, changing: bool = False) -> None:
+    suffix = r"\?change=1" if changing else ""
+    expect(page).to_have_url(re.compile(rf"/questions/{section_id}{suffix}(#.*)?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        catalogue().sections[section_id].title
+    )
+
+
+def snap(page: Page, folder: Path, name: str) -> None:
+    """A full-page screenshot at desktop width and at 320 px (a small phone)."""
+    desktop = page.viewport_size
+    page.screenshot(path=folder / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size(NARROW)
+    page.screenshot(path=folder / f"{name}-320.png", full_page=True)
+    page.set_viewport_size(desktop)
