@@ -27,6 +27,8 @@ class Source:
     publisher: str
     kind: str
     review: str
+    #: A few words for compact citations (print view).
+    short: str = ""
     caution: str = ""
 
 

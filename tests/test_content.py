@@ -51,7 +51,7 @@ def test_passages_are_short_and_well_formed(cat):
 
 def test_sources_are_described(cat):
     for s in cat.sources.values():
-        assert s.title and s.publisher and s.kind and s.review, s.id
+        assert s.title and s.publisher and s.short and s.kind and s.review, s.id
     promotional = [s for s in cat.sources.values() if "promotional" in s.kind]
     assert [s.id for s in promotional] == ["ozer"]
 

@@ -364,3 +364,17 @@ def test_audit_never_holds_an_answer(app, client, staff):
     dump = json.dumps(audit_actions(app))
     for value in ["osteonecrosis", "hip_groin", "training_increase"]:
         assert value not in dump
+
+
+def test_no_answer_reaches_a_log(app, client, staff, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    reference = make_submission(app, {**RUNNER, "medical_history": ["osteonecrosis"]})
+    sign_in(client)
+    for suffix in ["", "/print", "/fhir"]:
+        client.get(f"/staff/submissions/{reference}{suffix}")
+    sign_in(client, password="wrong password here")
+    text = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for value in ["osteonecrosis", "hip_groin", "training_increase", PASSWORD]:
+        assert value not in text

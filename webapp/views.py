@@ -116,7 +116,7 @@ def staff_answer_groups(answers: dict) -> list[AnswerGroup]:
             tuple(
                 AnswerRow(
                     r.question_id,
-                    r.question,
+                    cat.questions[r.question_id].short_text,
                     said(cat.questions[r.question_id], list(r.values)),
                     r.values,
                 )
@@ -136,7 +136,7 @@ def compact_citations(result: dict) -> list[dict]:
         for c in s["citations"]:
             passage = cat.passages.get(c["passage"])
             if passage:
-                name = cat.sources[passage.source].publisher.split(" (")[0]
+                name = cat.sources[passage.source].short
                 if name not in publishers:
                     publishers.append(name)
         out.append({**s, "sources": publishers})

@@ -29,14 +29,12 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory):
-    """The real app (TESTING off, CSRF on) served by waitress on a free local port."""
-    from waitress import create_server, wasyncore
-
+def browser_app(tmp_path_factory):
+    """The real app (TESTING off, CSRF on), on its own SQLite database."""
     from webapp import create_app
 
     folder = tmp_path_factory.mktemp("browser-app")
-    app = create_app(
+    return create_app(
         {
             "TESTING": False,
             "SECRET_KEY": "browser-test-secret",
@@ -44,7 +42,14 @@ def base_url(tmp_path_factory):
             "DATABASE_URL": f"sqlite:///{folder / 'bme.sqlite'}",
         }
     )
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+
+
+@pytest.fixture(scope="session")
+def base_url(browser_app):
+    """The real app served by waitress on a free local port."""
+    from waitress import create_server, wasyncore
+
+    server = create_server(browser_app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -1,0 +1,113 @@
+"""Clinic staff in a real browser: sign in, find a submission, print it on one A4 page."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from webapp import auth
+
+from ..web import RUNNER, answer_all, submit
+from .conftest import new_page
+
+PASSWORD = "browser staff password"
+
+
+@pytest.fixture(scope="module")
+def reference(browser_app):
+    """A staff account and one submission, made through the app itself."""
+    with browser_app.app_context():
+        auth.create_staff("reception", PASSWORD)
+    client = browser_app.test_client()
+    browser_app.config["TESTING"] = True  # the test client posts its own CSRF tokens
+    try:
+        answer_all(client, RUNNER)
+        submit(client)
+        html = client.get("/summary").get_data(as_text=True)
+    finally:
+        browser_app.config["TESTING"] = False
+    return re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
+
+
+def sign_in(page):
+    page.goto("/staff/")
+    expect(page).to_have_url(re.compile(r"/staff/sign-in$"))
+    page.get_by_label("Username").fill("reception")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Submissions on")
+
+
+def test_sign_in_find_open_and_print(page, reference, tmp_path, screenshots):
+    sign_in(page)
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
+    page.get_by_label("Find by reference code").fill(reference.lower())
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Submission {reference}")
+    expect(page.get_by_text("This is not a diagnosis.")).to_be_visible()
+    page.get_by_role("link", name="Print view").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    page.screenshot(path=str(screenshots / "staff-print.png"), full_page=True)
+    page.emulate_media(media="print")
+    pdf = tmp_path / "print.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=False)
+    shutil.copy(pdf, screenshots / "staff-print.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert pages == 1, f"the print view took {pages} A4 pages"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert reference in text and "Not a diagnosis" in text
+        assert text.index("Urgent notices") < text.index("Answers") < text.index("Topics")
+        assert "Sign out" not in text
+
+
+def test_sign_out_ends_the_session(page, reference):
+    sign_in(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    page.goto(f"/staff/submissions/{reference}")
+    expect(page).to_have_url(re.compile(r"/staff/sign-in$"))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_staff_pages_have_no_serious_axe_violations(browser, base_url, reference, javascript):
+    context, page = new_page(browser, base_url, javascript=True)
+    if not javascript:
+        page.route(re.compile(r"/static/app\.js"), lambda route: route.abort())
+    axe = Axe()
+    found = {}
+    try:
+        page.goto("/staff/sign-in")
+        found["sign-in"] = axe.run(page).response["violations"]
+        page.get_by_role("button", name="Sign in").click()  # the error state
+        found["sign-in-error"] = axe.run(page).response["violations"]
+        sign_in(page)
+        found["list"] = axe.run(page).response["violations"]
+        for name, url in [
+            ("submission", f"/staff/submissions/{reference}"),
+            ("print", f"/staff/submissions/{reference}/print"),
+            ("delete", f"/staff/submissions/{reference}/delete"),
+            ("audit", "/staff/audit"),
+        ]:
+            page.goto(url)
+            found[name] = axe.run(page).response["violations"]
+    finally:
+        context.close()
+    blocking = {
+        name: [
+            (v["id"], [n["target"] for n in v["nodes"]])
+            for v in items
+            if v["impact"] in {"serious", "critical"}
+        ]
+        for name, items in found.items()
+    }
+    assert {k: v for k, v in blocking.items() if v} == {}
