@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import db, errors, security
     from .patient import bp as patient_bp
+    from .learn import bp as learn_bp
     from .staff import bp as staff_bp
 
     csrf.init_app(app)
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(learn_bp)
 
     from .cli import init_db_command
 

@@ -1,0 +1,398 @@
+"""Explanations for educators: each rule as IF/THEN, HOW, WHY, WHY-NOT and what-if.
+
+Everything is generated from the rules themselves (their patterns, their
+docstrings and the calls in their bodies), so an explanation cannot drift from
+what the engine does. MYCIN's explanation facility is the model: WHY a question
+is asked, HOW a conclusion was reached, and here also WHY-NOT.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from dataclasses import dataclass
+from functools import cache
+
+from experta import Fact
+from experta.conditionalelement import AND, NOT, OR
+from experta.fact import InitialFact
+from experta.fieldconstraint import ANDFC, NOTFC, ORFC, L, W
+
+from . import facts as F
+from .content import catalogue
+from .engine import Result, rule_topics, rules
+from .kb import MIXINS
+
+# --- Words for patterns -------------------------------------------------------------
+
+
+def _values(constraint) -> list[str]:
+    """The literal values an equality constraint accepts (``L('a') | L('b')``)."""
+    if isinstance(constraint, L):
+        return [constraint.value]
+    if isinstance(constraint, ORFC):
+        return [v for part in constraint for v in _values(part)]
+    if isinstance(constraint, str):
+        return [constraint]
+    return []
+
+
+def _label(question_id: str, value: str) -> str:
+    q = catalogue().questions[question_id]
+    return f"\u201c{q.option(value).label}\u201d" if value in q.values else repr(value)
+
+
+def _answer_words(question_id: str, constraint) -> str:
+    text = catalogue().questions[question_id].short_text
+    if constraint is None or isinstance(constraint, W):
+        return f"\u201c{text}\u201d was answered"
+    if isinstance(constraint, NOTFC):
+        inner = " or ".join(_label(question_id, v) for v in _values(constraint[0]))
+        return f"\u201c{text}\u201d was answered with something other than {inner}"
+    if isinstance(constraint, ANDFC):
+        return " and ".join(_answer_words(question_id, part) for part in constraint)
+    chosen = " or ".join(_label(question_id, v) for v in _values(constraint))
+    return f"the answer to \u201c{text}\u201d includes {chosen}"
+
+
+def _doc(cls) -> str:
+    return (cls.__doc__ or cls.__name__).strip().split("\n")[0].rstrip(".")
+
+
+def fact_words(fact: Fact) -> str:
+    """A pattern or a fact in plain words."""
+    cls = type(fact)
+    if isinstance(fact, InitialFact):
+        return "always"
+    if issubclass(cls, F.Answer):
+        return _answer_words(cls.question_id, fact.get("value"))
+    if cls is F.Statement:
+        sid = fact.get("id")
+        title = catalogue().statements[sid].title if sid in catalogue().statements else sid
+        return f"the statement \u201c{title}\u201d"
+    if cls is F.CauseFamily:
+        names = _values(fact.get("name")) if "name" in fact else []
+        return "a family of causes: " + (" or ".join(names) if names else "any")
+    if cls is F.RedFlag:
+        kinds = _values(fact.get("kind")) if "kind" in fact else []
+        return "a warning sign: " + (" or ".join(kinds) if kinds else "any")
+    return _doc(cls)[0].lower() + _doc(cls)[1:]
+
+
+def condition_words(ce) -> str:
+    if isinstance(ce, NOT):
+        return "NOT " + " and ".join(condition_words(c) for c in ce)
+    if isinstance(ce, OR):
+        return "EITHER " + " OR ".join(condition_words(c) for c in ce)
+    if isinstance(ce, AND):
+        return " AND ".join(condition_words(c) for c in ce)
+    return fact_words(ce)
+
+
+# --- What a rule does: read from its body -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "declare" or "say"
+    target: str  # fact kind (e.g. "CauseFamily(name=metabolic)") or statement id
+    words: str
+
+
+@cache
+def _actions(rule) -> tuple[Action, ...]:
+    """The facts a rule declares and the statements it makes, from its source code."""
+    source = textwrap.dedent(inspect.getsource(rule._wrapped))
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr == "say" and node.args:
+            sid = ast.literal_eval(node.args[0])
+            title = catalogue().statements[sid].title
+            found.append(Action("say", sid, f"show \u201c{title}\u201d"))
+        elif node.func.attr == "declare" and node.args and isinstance(node.args[0], ast.Call):
+            call = node.args[0]
+            cls = getattr(F, call.func.id)
+            fields = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            target = cls.__name__ + (
+                "(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")" if fields else ""
+            )
+            found.append(Action("declare", target, "conclude: " + fact_words(cls(**fields))))
+    return tuple(found)
+
+
+# --- The rule catalogue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    name: str
+    topic: str
+    doc: str
+    salience: int
+    conditions: tuple[str, ...]
+    actions: tuple[Action, ...]
+    questions: tuple[str, ...]  # question ids it reads directly
+    reads: tuple[str, ...]  # fact kinds it reads (questions as "q:<id>")
+    negated: tuple[str, ...]  # kinds it requires to be absent
+
+    @property
+    def statements(self) -> tuple[str, ...]:
+        return tuple(a.target for a in self.actions if a.kind == "say")
+
+    @property
+    def if_then(self) -> str:
+        lines = ["IF " + self.conditions[0] if self.conditions else "IF always"]
+        lines += ["AND " + c for c in self.conditions[1:]]
+        lines += ["THEN " + a.words for a in self.actions]
+        return "\n".join(lines)
+
+
+def _kinds(ce) -> list[str]:
+    """The fact kinds a pattern can match, as graph keys ("q:<id>" for answers)."""
+    if isinstance(ce, NOT | OR | AND):
+        return [k for c in ce for k in _kinds(c)]
+    cls = type(ce)
+    if isinstance(ce, InitialFact):
+        return []
+    if issubclass(cls, F.Answer):
+        return [f"q:{cls.question_id}"]
+    fields = [(k, v) for k, v in ce.items() if isinstance(k, str)]
+    if not fields:  # RedFlag() matches every RedFlag(kind=...) the rules declare
+        return _declared(cls.__name__ + "(") or [cls.__name__]
+    key, constraint = fields[0]
+    values = _values(constraint)
+    if values:
+        return [f"{cls.__name__}({key}={v})" for v in values]
+    return _declared(f"{cls.__name__}({key}=")
+
+
+def _declared(prefix: str) -> list[str]:
+    """Every fact kind the knowledge base declares that starts with ``prefix``."""
+    return sorted(
+        {
+            a.target
+            for rule in rules().values()
+            for a in _actions(rule)
+            if a.target.startswith(prefix)
+        }
+    )
+
+
+def _negated(ce) -> list[str]:
+    if isinstance(ce, NOT):
+        return [k for c in ce for k in _kinds(c)]
+    if isinstance(ce, OR | AND):
+        return [k for c in ce for k in _negated(c)]
+    return []
+
+
+@cache
+def catalogue_of_rules() -> dict[str, RuleInfo]:
+    """Every rule, in the order topics are presented, as plain IF/THEN."""
+    topics = rule_topics()
+    out = {}
+    for mixin in MIXINS:
+        for name, rule in rules().items():
+            if topics[name] != mixin.topic:
+                continue
+            positives = [ce for ce in rule if not isinstance(ce, NOT)]
+            reads = [k for ce in positives for k in _kinds(ce)]
+            out[name] = RuleInfo(
+                name=name,
+                topic=topics[name],
+                doc=(rule._wrapped.__doc__ or "").strip(),
+                salience=rule.salience,
+                conditions=tuple(condition_words(ce) for ce in rule),
+                actions=_actions(rule),
+                questions=tuple(
+                    dict.fromkeys(
+                        k[2:]
+                        for k in reads + [k for ce in rule for k in _negated(ce)]
+                        if k.startswith("q:")
+                    )
+                ),
+                reads=tuple(dict.fromkeys(reads)),
+                negated=tuple(dict.fromkeys(k for ce in rule for k in _negated(ce))),
+            )
+    return out
+
+
+def producers_of(target: str) -> list[RuleInfo]:
+    """The rules that declare a fact kind or make a statement."""
+    return [r for r in catalogue_of_rules().values() if any(a.target == target for a in r.actions)]
+
+
+# --- WHY a question is asked ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Why:
+    question: str
+    rules: tuple[RuleInfo, ...]  # rules that read this answer directly
+    statements: tuple[str, ...]  # statements it can lead to, through any chain
+
+
+def why(question_id: str) -> Why:
+    infos = catalogue_of_rules()
+    direct = tuple(r for r in infos.values() if question_id in r.questions)
+    reached: list[str] = []
+    frontier = [f"q:{question_id}"]
+    seen = set(frontier)
+    while frontier:
+        kind = frontier.pop(0)
+        for r in infos.values():
+            if kind in r.reads or kind in r.negated:
+                for a in r.actions:
+                    if a.kind == "say" and a.target not in reached:
+                        reached.append(a.target)
+                    elif a.kind == "declare" and a.target not in seen:
+                        seen.add(a.target)
+                        frontier.append(a.target)
+    order = list(catalogue().statements)
+    return Why(question_id, direct, tuple(sorted(reached, key=order.index)))
+
+
+# --- HOW a statement was reached ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HowNode:
+    fact: str
+    kind: str  # answer, derived, statement
+    steps: tuple[HowStep, ...]
+
+
+@dataclass(frozen=True)
+class HowStep:
+    step: int
+    rule: str
+    doc: str
+    because: tuple[HowNode, ...]
+
+
+def how(result: Result, statement_id: str) -> HowNode | None:
+    """The chain of rule firings and answers behind a statement, as a tree."""
+    target = next(
+        (
+            i
+            for i, f in result.facts.items()
+            if f.kind == "statement" and f.fields["id"] == statement_id
+        ),
+        None,
+    )
+    if target is None:
+        return None
+    infos = catalogue_of_rules()
+
+    def node(idx: int, seen: frozenset) -> HowNode:
+        fact = result.facts[idx]
+        steps = []
+        if fact.kind != "answer" and idx not in seen:
+            for firing in result.trace:
+                if idx in firing.declared:
+                    steps.append(
+                        HowStep(
+                            firing.step,
+                            firing.rule,
+                            infos[firing.rule].doc,
+                            tuple(node(m, seen | {idx}) for m in firing.matched),
+                        )
+                    )
+        return HowNode(str(fact), fact.kind, tuple(steps))
+
+    return node(target, frozenset())
+
+
+# --- WHY-NOT a statement did not appear ---------------------------------------------------------
+
+
+def _field_ok(constraint, value) -> bool:
+    if isinstance(constraint, W):
+        return True
+    if isinstance(constraint, L):
+        return value == constraint.value
+    if isinstance(constraint, ORFC):
+        return any(_field_ok(c, value) for c in constraint)
+    if isinstance(constraint, ANDFC):
+        return all(_field_ok(c, value) for c in constraint)
+    if isinstance(constraint, NOTFC):
+        return not _field_ok(constraint[0], value)
+    return value == constraint
+
+
+def _matches(pattern, fact) -> bool:
+    if type(pattern).__name__ != fact.type:
+        return False
+    return all(
+        k in fact.fields and _field_ok(v, fact.fields[k])
+        for k, v in pattern.items()
+        if isinstance(k, str)
+    )
+
+
+def _holds(ce, result: Result) -> bool:
+    if isinstance(ce, NOT):
+        return not all(_holds(c, result) for c in ce)
+    if isinstance(ce, OR):
+        return any(_holds(c, result) for c in ce)
+    if isinstance(ce, AND):
+        return all(_holds(c, result) for c in ce)
+    return any(_matches(ce, f) for f in result.facts.values())
+
+
+@dataclass(frozen=True)
+class WhyNotRule:
+    rule: str
+    doc: str
+    unmet: tuple[str, ...]  # each condition that was not met, in words
+
+
+def why_not(result: Result, statement_id: str) -> list[WhyNotRule]:
+    """For a statement that did not appear: each rule that could make it, and what failed."""
+    out = []
+    for info in producers_of(statement_id):
+        rule = rules()[info.name]
+        unmet = []
+        for ce in rule:
+            if _holds(ce, result):
+                continue
+            words = condition_words(ce)
+            if isinstance(ce, NOT):
+                present = [
+                    str(f)
+                    for f in result.facts.values()
+                    if any(_matches(c, f) for c in ce if not isinstance(c, OR | AND))
+                ]
+                unmet.append(f"{words}: but there is {', '.join(present) or 'such a fact'}")
+            else:
+                unmet.append(f"{words}: not so in these answers")
+        out.append(WhyNotRule(info.name, info.doc, tuple(unmet)))
+    return out
+
+
+# --- What-if ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    rules_only_before: tuple[str, ...]
+    rules_only_after: tuple[str, ...]
+
+
+def compare(before: Result, after: Result) -> Comparison:
+    b, a = before.statement_ids, after.statement_ids
+    fired_b = list(dict.fromkeys(f.rule for f in before.trace))
+    fired_a = list(dict.fromkeys(f.rule for f in after.trace))
+    return Comparison(
+        added=tuple(s for s in a if s not in b),
+        removed=tuple(s for s in b if s not in a),
+        unchanged=tuple(s for s in a if s in b),
+        rules_only_before=tuple(r for r in fired_b if r not in fired_a),
+        rules_only_after=tuple(r for r in fired_a if r not in fired_b),
+    )

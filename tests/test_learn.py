@@ -1,0 +1,207 @@
+"""Educator mode: IF/THEN from the rules, HOW, WHY, WHY-NOT, what-if, the pages."""
+
+import re
+
+import pytest
+
+from rules import explain
+from rules.content import cases
+from rules.engine import evaluate, rules
+
+from .web import RUNNER, answer_all, submit
+
+CASES = cases()
+
+
+# --- IF/THEN, generated from the rules -------------------------------------------------
+
+
+def test_every_rule_is_in_the_catalogue_with_if_then():
+    infos = explain.catalogue_of_rules()
+    assert set(infos) == set(rules())
+    for name, info in infos.items():
+        assert info.doc and info.actions, name
+        assert len(info.conditions) == len(rules()[name]) or info.conditions == ()
+        assert info.if_then.startswith("IF ") and "\nTHEN " in info.if_then
+
+
+def test_if_then_reads_like_the_rule():
+    info = explain.catalogue_of_rules()["athlete_hip"]
+    assert info.if_then == (
+        "IF the person trains regularly, recently trained harder, or had a sports injury\n"
+        "AND the answer to \u201cWhere is the pain?\u201d includes \u201cHip or groin\u201d\n"
+        "THEN conclude: a warning sign: hip_stress"
+    )
+    mri = explain.catalogue_of_rules()["lasting_pain_no_mri"]
+    assert (
+        "AND NOT the answer to \u201cWhich scans have you had for this pain?\u201d includes "
+        "\u201cMRI scan\u201d" in mri.if_then
+    )
+    assert mri.statements == ("imaging_mri",) and mri.negated == ("q:imaging",)
+    always = explain.catalogue_of_rules()["what_bme_is"]
+    assert always.if_then.startswith("IF always\nTHEN show")
+
+
+def test_actions_come_from_the_rule_bodies(cat):
+    said = {s for info in explain.catalogue_of_rules().values() for s in info.statements}
+    assert said == set(cat.statements)
+    declared = {
+        a.target
+        for info in explain.catalogue_of_rules().values()
+        for a in info.actions
+        if a.kind == "declare"
+    }
+    assert {"LastingPain", "RedFlag(kind=infection)", "CauseFamily(name=metabolic)"} <= declared
+
+
+# --- WHY ------------------------------------------------
+
+
+def test_why_a_question_is_asked():
+    answer = explain.why("athlete")
+    assert [r.name for r in answer.rules] == ["athletic"]
+    assert {"urgent_hip_stress", "overload_link", "athlete_care", "check_early"} <= set(
+        answer.statements
+    )
+    assert "pregnancy_hip" not in answer.statements
+
+
+def test_why_follows_chains_through_derived_facts():
+    # fever -> RedFlag(infection) -> urgent_infection; and the NOT side: swelling_warmth
+    answer = explain.why("fever")
+    assert {"urgent_infection", "swelling_warmth", "infection_history", "no_urgent_signs"} <= set(
+        answer.statements
+    )
+
+
+# --- HOW ------------------------------------------------
+
+
+def flatten(node, depth=0):
+    yield depth, node
+    for step in node.steps:
+        for b in step.because:
+            yield from flatten(b, depth + 1)
+
+
+def test_how_shows_the_chain_of_rules_and_answers():
+    result = evaluate(CASES["runner_hip_pain"].answers)
+    tree = explain.how(result, "urgent_hip_stress")
+    rules_used = [s.rule for _, n in flatten(tree) for s in n.steps]
+    assert rules_used[:2] == ["warn_hip_stress", "athlete_hip"]
+    assert "athletic" in rules_used
+    answers = {n.fact for _, n in flatten(tree) if n.kind == "answer"}
+    assert {"pain_sites = hip_groin", "athlete = yes", "overload = training_increase"} <= answers
+    assert explain.how(result, "pregnancy_hip") is None
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_how_every_statement_reaches_answers_or_always(case):
+    result = evaluate(case.answers)
+    for statement in result.statements:
+        tree = explain.how(result, statement.id)
+        assert tree.steps, statement.id
+        leaves = [n for _, n in flatten(tree) if not n.steps]
+        assert all(n.kind == "answer" for n in leaves), statement.id
+
+
+# --- WHY-NOT ------------------------------------------------
+
+
+def test_why_not_names_the_failed_condition():
+    result = evaluate(CASES["runner_hip_pain"].answers)
+    [reason] = explain.why_not(result, "athlete_care")
+    assert reason.rule == "athlete_without_hip_warning"
+    assert reason.unmet == (
+        "NOT a warning sign: hip_stress: but there is RedFlag(kind=hip_stress)",
+    )
+    [pregnancy] = explain.why_not(result, "pregnancy_hip")
+    assert any("pregnant" in u.lower() for u in pregnancy.unmet)
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_why_not_explains_every_absent_statement(case, cat):
+    """Every rule that could have made an absent statement has a condition that failed."""
+    result = evaluate(case.answers)
+    for sid in set(cat.statements) - set(result.statement_ids):
+        reasons = explain.why_not(result, sid)
+        assert reasons, sid
+        for r in reasons:
+            assert r.unmet, (sid, r.rule)
+
+
+# --- What-if ------------------------------------------------
+
+
+def test_what_if_diff():
+    before = evaluate(CASES["runner_hip_pain"].answers)
+    after = evaluate({**CASES["runner_hip_pain"].answers, "athlete": "no", "overload": ["none"]})
+    diff = explain.compare(before, after)
+    assert "urgent_hip_stress" in diff.removed and "no_urgent_signs" in diff.added
+    assert "imaging_mri" in diff.unchanged
+    assert {"athlete_hip", "athletic", "warn_hip_stress"} <= set(diff.rules_only_before)
+    assert diff.rules_only_after == ("no_warning_signs",)
+
+
+# --- The pages ------------------------------------------------
+
+
+def test_pages(client, cat):
+    assert "Every rule as IF / THEN" in client.get("/learn/").get_data(as_text=True)
+    html = client.get("/learn/rules").get_data(as_text=True)
+    for name in rules():
+        assert f'id="rule-{name}"' in html
+    assert "runner_hip_pain" in html
+    why = client.get("/learn/questions/tenderness").get_data(as_text=True)
+    assert "No rule reads this answer directly" in why
+    assert client.get("/learn/questions/nope").status_code == 404
+
+
+def test_trace_viewer_steps(client):
+    result = evaluate(CASES["fever_warm_knee"].answers)
+    total = len(result.trace)
+    first = client.get("/learn/cases/fever_warm_knee").get_data(as_text=True)
+    assert f"Step 0 of {total}" in first and "Facts declared from the answers" in first
+    step = client.get("/learn/cases/fever_warm_knee?step=1").get_data(as_text=True)
+    assert f"Rule fired: <code>{result.trace[0].rule}</code>" in step
+    last = client.get(f"/learn/cases/fever_warm_knee?step={total + 50}").get_data(as_text=True)
+    assert f"Step {total} of {total}" in last
+    assert f"Statements so far ({len(result.statements)})" in last
+    assert client.get("/learn/cases/fever_warm_knee?step=abc").status_code == 200
+    assert client.get("/learn/cases/nope").status_code == 404
+
+
+def test_how_and_why_not_pages(client):
+    html = client.get("/learn/cases/runner_hip_pain/how/urgent_hip_stress").get_data(as_text=True)
+    assert "<code>athlete_hip</code>" in html and "pain_sites = hip_groin" in html
+    html = client.get("/learn/cases/runner_hip_pain/why-not/athlete_care").get_data(as_text=True)
+    assert "but there is RedFlag(kind=hip_stress)" in html
+    assert client.get("/learn/cases/runner_hip_pain/how/pregnancy_hip").status_code == 404
+
+
+def test_what_if_page(client):
+    url = "/learn/what-if?case=runner_hip_pain&changed=1&" + "&".join(
+        f"{k}={v}"
+        for k, vs in {
+            **CASES["runner_hip_pain"].answers,
+            "athlete": "no",
+            "overload": ["none"],
+        }.items()
+        for v in (vs if isinstance(vs, list) else [vs])
+    )
+    html = client.get(url).get_data(as_text=True)
+    assert re.search(r"Hip or groin pain with sport or training.*\(removed\)", html)
+    assert "No warning signs reported <strong>(added)</strong>" in html
+    assert "<code>athlete_hip</code>" in html
+    bad = client.get("/learn/what-if?case=runner_hip_pain&changed=1&sex=martian")
+    assert bad.status_code == 200 and "do not fit the questionnaire" in bad.get_data(as_text=True)
+
+
+def test_a_submission_links_to_its_own_reasoning(client):
+    assert client.get("/learn/cases/my-answers").status_code == 404
+    answer_all(client, RUNNER)
+    submit(client)
+    summary = client.get("/summary").get_data(as_text=True)
+    assert 'href="/learn/cases/my-answers"' in summary
+    html = client.get("/learn/cases/my-answers?step=3").get_data(as_text=True)
+    assert "Your own answers" in html and "Step 3 of" in html

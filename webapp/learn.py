@@ -1,0 +1,264 @@
+"""Educator mode: the rules as IF/THEN, the reasoning step by step, HOW, WHY,
+WHY-NOT, what-if, and a picture. Everything is generated from the rules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, session, url_for
+
+from rules import explain
+from rules.answers import AnswerError, chosen
+from rules.content import cases, catalogue
+from rules.engine import Result, citation, evaluate
+
+from . import db as store
+from .wizard import prune
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+MINE = "my-answers"
+
+
+def _subject(case_id: str) -> tuple[str, str, dict]:
+    """(title, description, answers) of a bundled case, or of this browser's submission."""
+    if case_id == MINE:
+        draft = store.get_draft(session.get("draft"))
+        submission = store.get_submission(draft.reference) if draft and draft.reference else None
+        if submission is None:
+            abort(404)
+        return (
+            "Your own answers",
+            "The answers you sent, worked out again step by step.",
+            submission.answers,
+        )
+    case = cases().get(case_id)
+    if case is None:
+        abort(404)
+    return case.id.replace("_", " ").capitalize(), case.description, case.answers
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "learn/index.html", cases=cases().values(), questions=catalogue().questions.values()
+    )
+
+
+# --- The rule catalogue and WHY -------------------------------------------------------
+
+
+def _firing_cases() -> dict[str, list[str]]:
+    fired: dict[str, list[str]] = {}
+    for case in cases().values():
+        for rule in dict.fromkeys(f.rule for f in evaluate(case.answers).trace):
+            fired.setdefault(rule, []).append(case.id)
+    return fired
+
+
+@bp.get("/rules")
+def rule_catalogue():
+    cat = catalogue()
+    fired = _firing_cases()
+    topics: dict[str, list] = {}
+    for info in explain.catalogue_of_rules().values():
+        topics.setdefault(info.topic, []).append(
+            {
+                "info": info,
+                "statements": [
+                    {
+                        "id": sid,
+                        "title": cat.statements[sid].title,
+                        "level": cat.statements[sid].level,
+                        "citations": [citation(p, cat) for p in cat.statements[sid].citations],
+                    }
+                    for sid in info.statements
+                ],
+                "questions": [cat.questions[q] for q in info.questions],
+                "cases": fired.get(info.name, []),
+            }
+        )
+    return render_template("learn/rules.html", topics=topics)
+
+
+@bp.get("/questions/<question_id>")
+def why(question_id):
+    cat = catalogue()
+    if question_id not in cat.questions:
+        abort(404)
+    answer = explain.why(question_id)
+    return render_template(
+        "learn/why.html",
+        question=cat.questions[question_id],
+        answer=answer,
+        statements=[cat.statements[s] for s in answer.statements],
+    )
+
+
+# --- One evaluation, step by step -------------------------------------------------------
+
+
+def _steps(result: Result) -> list[dict]:
+    """Step 0 declares the answers; step k is the k-th rule firing."""
+    answer_ids = [i for i, f in result.facts.items() if f.kind == "answer"]
+    steps = [{"number": 0, "rule": None, "declared": answer_ids, "matched": [], "new": []}]
+    for f in result.trace:
+        steps.append(
+            {
+                "number": f.step,
+                "rule": f.rule,
+                "topic": f.topic,
+                "matched": list(f.matched),
+                "declared": list(f.declared),
+                "new": list(f.new),
+            }
+        )
+    return steps
+
+
+@bp.get("/cases/<case_id>")
+def trace(case_id):
+    title, description, answers = _subject(case_id)
+    result = evaluate(answers)
+    steps = _steps(result)
+    try:
+        number = min(max(int(request.args.get("step", 0)), 0), len(steps) - 1)
+    except ValueError:
+        number = 0
+    step = steps[number]
+    known = {i for s in steps[: number + 1] for i in s["declared"]}
+    memory = [result.facts[i] for i in sorted(known) if result.facts[i].kind != "initial"]
+    infos = explain.catalogue_of_rules()
+    cat = catalogue()
+    made = [
+        result.facts[i].fields["id"] for i in sorted(known) if result.facts[i].kind == "statement"
+    ]
+    return render_template(
+        "learn/trace.html",
+        case_id=case_id,
+        title=title,
+        description=description,
+        result=result,
+        step=step,
+        rule=infos.get(step["rule"]) if step["rule"] else None,
+        total=len(steps) - 1,
+        memory=memory,
+        facts=result.facts,
+        made=[cat.statements[s] for s in made],
+        absent=[s for s in cat.statements.values() if s.id not in result.statement_ids],
+        questions=cat.questions,
+    )
+
+
+@bp.get("/cases/<case_id>/how/<statement_id>")
+def how(case_id, statement_id):
+    title, _, answers = _subject(case_id)
+    result = evaluate(answers)
+    tree = explain.how(result, statement_id)
+    if tree is None or statement_id not in catalogue().statements:
+        abort(404)
+    return render_template(
+        "learn/how.html",
+        case_id=case_id,
+        title=title,
+        tree=tree,
+        statement=catalogue().statements[statement_id],
+    )
+
+
+@bp.get("/cases/<case_id>/why-not/<statement_id>")
+def why_not(case_id, statement_id):
+    title, _, answers = _subject(case_id)
+    if statement_id not in catalogue().statements:
+        abort(404)
+    result = evaluate(answers)
+    return render_template(
+        "learn/why_not.html",
+        case_id=case_id,
+        title=title,
+        statement=catalogue().statements[statement_id],
+        made=statement_id in result.statement_ids,
+        reasons=explain.why_not(result, statement_id),
+    )
+
+
+# --- Pictures ----------------------------------------------------------------------------
+
+
+@bp.get("/cases/<case_id>/picture")
+def picture(case_id):
+    from rules.graph import evaluation_svg
+
+    title, _, answers = _subject(case_id)
+    return render_template(
+        "learn/picture.html", case_id=case_id, title=title, svg=evaluation_svg(evaluate(answers))
+    )
+
+
+@bp.get("/picture")
+def kb_picture():
+    from rules.graph import knowledge_base_svg
+
+    return render_template(
+        "learn/picture.html",
+        case_id=None,
+        title="The whole knowledge base",
+        svg=knowledge_base_svg(),
+    )
+
+
+@bp.get("/knowledge-base.svg")
+def kb_svg():
+    from rules.graph import knowledge_base_svg
+
+    return Response(knowledge_base_svg(), mimetype="image/svg+xml")
+
+
+# --- What-if -----------------------------------------------------------------------------
+
+
+def _answers_from_args() -> dict:
+    cat = catalogue()
+    answers = {}
+    for q in cat.questions.values():
+        values = [v for v in request.args.getlist(q.id) if v]
+        if values:
+            answers[q.id] = values if q.type == "multi" else values[0]
+    return prune(answers)
+
+
+@bp.get("/what-if")
+def what_if():
+    case_id = request.args.get("case", "")
+    if case_id not in cases():
+        case_id = next(iter(cases()))
+    before_answers = cases()[case_id].answers
+    changed = "changed" in request.args
+    after_answers = _answers_from_args() if changed else dict(before_answers)
+    problems = []
+    try:
+        after = evaluate(after_answers)
+    except AnswerError as e:
+        problems, after = e.problems, None
+    before = evaluate(before_answers)
+    comparison = explain.compare(before, after) if after else None
+    cat = catalogue()
+    differing = [
+        q
+        for q in cat.questions.values()
+        if chosen(before_answers, q.id) != chosen(after_answers, q.id)
+    ]
+    return render_template(
+        "learn/what_if.html",
+        case_id=case_id,
+        cases=cases().values(),
+        questions=cat.questions.values(),
+        sections=cat.sections,
+        selected={q.id: set(chosen(after_answers, q.id)) for q in cat.questions.values()},
+        before=before,
+        after=after,
+        comparison=comparison,
+        statements=cat.statements,
+        differing=differing,
+        problems=problems,
+        changed=changed,
+        base=url_for("learn.what_if"),
+    )
