@@ -44,58 +44,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests/oracle.py, and rules when run outside uv
 
 from rules.answers import validate  # noqa: E402
+from rules.content import cases  # noqa: E402
 from rules.engine import EnginePool, KnowledgeBase, evaluate, evaluate_naive  # noqa: E402
 
 TARGET_MS = 3.0
 TARGET_SPEEDUP = 4.0
 
-#: Every section answered, with many conditions at once: most rules fire.
-FULL = {
-    "age_band": "40_60",
-    "sex": "female",
-    "pain_sites": ["knee", "hip_groin"],
-    "pain_duration": "3_to_12_months",
-    "pain_course": "worse",
-    "pain_pattern": ["weight_bearing", "night", "stairs", "limping"],
-    "swelling": "yes",
-    "warmth": "yes",
-    "tenderness": "yes",
-    "fever": "yes",
-    "injury": "yes",
-    "injury_kind": ["ligament_meniscus", "sports"],
-    "athlete": "yes",
-    "overload": ["training_increase", "heavy_work"],
-    "steroid_use": ["tablets"],
-    "steroid_duration": "3_months_or_more",
-    "medical_history": [
-        "osteoarthritis",
-        "inflammatory_arthritis",
-        "cancer",
-        "bone_infection",
-        "osteoporosis",
-        "low_vitamin_d",
-        "osteonecrosis",
-    ],
-    "pregnancy": "recent_birth",
-    "imaging": ["xray", "mri"],
-    "mri_result": "bme",
-    "xray_ct_result": "nothing",
-    "treatments": ["nsaids", "biologic", "surgery", "shock_wave"],
-}
+#: Many conditions at once, so that most rules fire (a bundled case).
+FULL = cases()["everything_at_once"].answers
 
 #: Where it hurts, and nothing else.
 MINIMAL = {"pain_sites": ["knee"]}
 
 
 def answer_sets() -> dict[str, dict]:
-    """The built-in sets, then every case file (tests/cases, else rules/data/cases)."""
+    """ "full" (everything_at_once) and "minimal" first, then every other bundled case."""
     sets = {"full": FULL, "minimal": MINIMAL}
-    for folder in (ROOT / "tests" / "cases", ROOT / "rules" / "data" / "cases"):
-        files = sorted(folder.glob("*.json"))
-        if files:
-            for path in files:
-                sets[path.stem] = json.loads(path.read_text(encoding="utf-8"))["answers"]
-            break
+    for case in cases().values():
+        if case.answers != FULL:
+            sets[case.id] = case.answers
     return sets
 
 

@@ -22,31 +22,8 @@ from rules.facts import Statement, answer_facts
 
 TESTS = Path(__file__).resolve().parent
 
-#: Every section answered, with many conditions at once: most rules fire.
-FULL = {
-    "age_band": "40_60",
-    "sex": "female",
-    "pain_sites": ["knee", "hip_groin"],
-    "pain_duration": "3_to_12_months",
-    "pain_course": "worse",
-    "pain_pattern": ["weight_bearing", "night", "stairs", "limping"],
-    "swelling": "yes",
-    "warmth": "yes",
-    "tenderness": "yes",
-    "fever": "yes",
-    "injury": "yes",
-    "injury_kind": ["ligament_meniscus", "sports"],
-    "athlete": "yes",
-    "overload": ["training_increase", "heavy_work"],
-    "steroid_use": ["tablets"],
-    "steroid_duration": "3_months_or_more",
-    "medical_history": ["osteoarthritis", "cancer", "bone_infection", "low_vitamin_d"],
-    "pregnancy": "recent_birth",
-    "imaging": ["xray", "mri"],
-    "mri_result": "bme",
-    "xray_ct_result": "nothing",
-    "treatments": ["nsaids", "biologic", "surgery"],
-}
+#: Many conditions at once, so that most rules fire (a bundled case).
+FULL = cases()["everything_at_once"].answers
 
 
 def random_answers(rng: random.Random) -> dict:

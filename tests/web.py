@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from rules.answers import chosen
+from rules.content import cases
 from webapp.wizard import shown_questions
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -60,26 +61,5 @@ def submit(client):
     return client.post("/submit", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
-#: A complete set of answers, for a female runner with hip pain (an urgent notice).
-RUNNER = {
-    "age_band": "18_29",
-    "sex": "female",
-    "pain_sites": ["hip_groin", "knee"],
-    "pain_duration": "6_weeks_to_3_months",
-    "pain_course": "worse",
-    "pain_pattern": ["weight_bearing", "limping"],
-    "swelling": "no",
-    "warmth": "no",
-    "tenderness": "dont_know",
-    "fever": "no",
-    "injury": "yes",
-    "injury_kind": ["sports"],
-    "athlete": "yes",
-    "overload": ["training_increase"],
-    "steroid_use": ["none"],
-    "medical_history": ["none"],
-    "pregnancy": "no",
-    "imaging": ["xray"],
-    "xray_ct_result": "nothing",
-    "treatments": ["rest", "nsaids"],
-}
+#: Every page answered, with an urgent notice (a bundled case).
+RUNNER = cases()["complete_questionnaire"].answers

@@ -12,36 +12,14 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from rules.answers import is_shown
-from rules.content import Question, catalogue
+from rules.content import Question, cases, catalogue
 
 #: Crockford base 32 (no I, L, O, U) in three groups of four.
 REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
-#: A female athlete with hip and knee pain after a sports injury: every page is
-#: asked (pregnancy, the injury's kind, the X-ray's result) and the summary has
-#: an urgent notice (urgent_hip_stress).
-PATIENT = {
-    "age_band": "18_29",
-    "sex": "female",
-    "pain_sites": ["hip_groin", "knee"],
-    "pain_duration": "6_weeks_to_3_months",
-    "pain_course": "worse",
-    "pain_pattern": ["weight_bearing", "limping"],
-    "swelling": "no",
-    "warmth": "no",
-    "tenderness": "dont_know",
-    "fever": "no",
-    "injury": "yes",
-    "injury_kind": ["sports"],
-    "athlete": "yes",
-    "overload": ["training_increase"],
-    "steroid_use": ["none"],
-    "medical_history": ["none"],
-    "pregnancy": "no",
-    "imaging": ["xray"],
-    "xray_ct_result": "nothing",
-    "treatments": ["rest", "nsaids"],
-}
+#: Every page answered (pregnancy, the injury's kind, the X-ray's result) and an
+#: urgent notice in the summary (urgent_hip_stress): a bundled case.
+PATIENT = cases()["complete_questionnaire"].answers
 
 #: Every page, in order: PATIENT's answers make each of them asked.
 SECTIONS = list(catalogue().sections)
