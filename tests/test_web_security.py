@@ -5,6 +5,7 @@ import logging
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -173,61 +174,57 @@ def test_bad_csrf_token_elsewhere_is_a_friendly_page(csrf_app, url):
 # --- Database trouble ------------------------------------------------------------------
 
 
-def test_locked_database_keeps_the_page_and_the_answers(tmp_path):
+@pytest.fixture
+def locked_db(tmp_path):
+    """An app on SQLite with a short busy timeout, and a way to hold the database locked."""
+    path = tmp_path / "locked.sqlite"
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "s",
             "INSTANCE_PATH": tmp_path / "instance",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'locked.sqlite'}",
+            "DATABASE_URL": f"sqlite:///{path}",
             "DATABASE_BUSY_TIMEOUT_MS": 50,
         }
     )
+
+    @contextmanager
+    def locked():
+        locker = sqlite3.connect(path, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+
+    return app, locked
+
+
+def test_locked_database_keeps_the_page_and_the_answers(locked_db):
+    app, locked = locked_db
     client = app.test_client()
     answer_all(client, RUNNER)
     token = csrf_token(client.get("/questions/about").get_data(as_text=True))
-    locker = sqlite3.connect(tmp_path / "locked.sqlite", isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")
-    try:
-        response = client.post(
-            "/questions/about?change=1",
-            data={"csrf_token": token, "age_band": "over_60", "sex": "female"},
-        )
-        assert response.status_code == 503
-        html = response.get_data(as_text=True)
-        assert "could not save" in html
-        assert re.search(r'value="over_60"\s+checked', html)
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
+    data = {"csrf_token": token, "age_band": "over_60", "sex": "female"}
+    with locked():
+        response = client.post("/questions/about?change=1", data=data)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "could not save" in html
+    assert re.search(r'value="over_60"\s+checked', html)
     assert saved(app, client) == RUNNER
-    retry = client.post(
-        "/questions/about?change=1",
-        data={"csrf_token": token, "age_band": "over_60", "sex": "female"},
-    )
+    retry = client.post("/questions/about?change=1", data=data)
     assert retry.status_code == 302 and saved(app, client)["age_band"] == "over_60"
 
 
-def test_locked_database_on_submit_is_a_503_page(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "s",
-            "INSTANCE_PATH": tmp_path / "instance",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'locked.sqlite'}",
-            "DATABASE_BUSY_TIMEOUT_MS": 50,
-        }
-    )
+def test_locked_database_on_submit_is_a_503_page(locked_db):
+    app, locked = locked_db
     client = app.test_client()
     answer_all(client, RUNNER)
     token = csrf_token(client.get("/check").get_data(as_text=True))
-    locker = sqlite3.connect(tmp_path / "locked.sqlite", isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")
-    try:
+    with locked():
         response = client.post("/submit", data={"csrf_token": token})
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "try again" in response.get_data(as_text=True)
     assert path_of(submit(client)) == "/summary", "the answers survived; submit works now"

@@ -65,8 +65,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     from . import db, errors, security
-    from .patient import bp as patient_bp
     from .learn import bp as learn_bp
+    from .patient import bp as patient_bp
     from .staff import bp as staff_bp
 
     csrf.init_app(app)

@@ -113,3 +113,12 @@ def screenshots(tmp_path_factory) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     return tmp_path_factory.mktemp("screenshots", numbered=False)
+
+
+def serious_violations(axe, page) -> list:
+    """axe's serious and critical violations on the page: (rule id, element targets)."""
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in axe.run(page).response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
