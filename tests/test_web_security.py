@@ -30,7 +30,14 @@ def saved(app, client) -> dict:
 
 def routes(app):
     """Every GET route in the URL map, with sample arguments: none can be forgotten."""
-    samples = {"section_id": "about", "filename": "style.css", "reference": "AAAA-BBBB-CCCC"}
+    samples = {
+        "section_id": "about",
+        "filename": "style.css",
+        "reference": "AAAA-BBBB-CCCC",
+        "question_id": "athlete",
+        "case_id": "minimal",
+        "statement_id": "about_bme",
+    }
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:
             yield rule.endpoint, rule.build({k: samples[k] for k in rule.arguments})[1]
