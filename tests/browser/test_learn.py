@@ -1,0 +1,71 @@
+"""Educator mode in a real browser: stepping, HOW, WHY-NOT, what-if; axe on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from .conftest import new_page, serious_violations
+
+PAGES = [
+    "/learn/",
+    "/learn/rules",
+    "/learn/questions/athlete",
+    "/learn/cases/runner_hip_pain",
+    "/learn/cases/runner_hip_pain?step=3",
+    "/learn/cases/runner_hip_pain/how/urgent_hip_stress",
+    "/learn/cases/runner_hip_pain/why-not/athlete_care",
+    "/learn/cases/runner_hip_pain/picture",
+    "/learn/picture",
+    "/learn/what-if?case=runner_hip_pain",
+    "/learn/what-if?case=runner_hip_pain&changed=1&sex=martian",
+]
+
+
+def test_step_through_and_ask_how_and_why_not(page):
+    page.goto("/learn/")
+    page.get_by_role("link", name="Runner hip pain").click()
+    expect(page.get_by_text(re.compile(r"^Step 0 of \d+$"))).to_be_visible()
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_text(re.compile(r"^Step 1 of \d+$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Rule fired"))).to_be_visible()
+    page.get_by_role("link", name="Last").click()
+    urgent = page.locator("li", has_text="Hip or groin pain with sport or training")
+    urgent.get_by_role("link", name="HOW?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("HOW was this reached?")
+    expect(page.locator(".how-tree")).to_contain_text("athlete_hip")
+    page.go_back()
+    page.get_by_text(re.compile("WHY-NOT")).click()
+    page.get_by_role("link", name="Sport and bone marrow edema").click()
+    expect(page.locator("main")).to_contain_text("but there is RedFlag(kind=hip_stress)")
+
+
+def test_what_if_side_by_side(page):
+    page.goto("/learn/what-if?case=runner_hip_pain")
+    page.locator("label[for='wi-athlete-no']").click()
+    page.locator("label[for='wi-overload-training_increase']").click()
+    page.locator("label[for='wi-overload-none']").click()
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("li.removed").first).to_contain_text("Hip or groin pain with sport")
+    expect(page.locator("li.added")).to_contain_text("No warning signs reported")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_learn_pages_have_no_serious_axe_violations(browser, base_url, javascript):
+    context, page = new_page(browser, base_url, javascript=True)
+    if not javascript:
+        page.route(re.compile(r"/static/app\.js"), lambda route: route.abort())
+    axe = Axe()
+    blocking = {}
+    try:
+        for url in PAGES:
+            page.goto(url)
+            found = serious_violations(axe, page)
+            if found:
+                blocking[url] = found
+    finally:
+        context.close()
+    assert blocking == {}
