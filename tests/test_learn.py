@@ -205,3 +205,16 @@ def test_a_submission_links_to_its_own_reasoning(client):
     assert 'href="/learn/cases/my-answers"' in summary
     html = client.get("/learn/cases/my-answers?step=3").get_data(as_text=True)
     assert "Your own answers" in html and "Step 3 of" in html
+
+
+def test_own_answers_say_when_the_knowledge_base_changed(app, client):
+    from webapp import db as store
+
+    answer_all(client, RUNNER)
+    submit(client)
+    with app.app_context():
+        submission = store.session().query(store.Submission).one()
+        submission.kb_version = "2000.1"
+        store.session().commit()
+    html = client.get("/learn/cases/my-answers").get_data(as_text=True)
+    assert "The knowledge base has changed since you sent them (version 2000.1" in html

@@ -25,11 +25,14 @@ def _subject(case_id: str) -> tuple[str, str, dict]:
         submission = store.get_submission(draft.reference) if draft and draft.reference else None
         if submission is None:
             abort(404)
-        return (
-            "Your own answers",
-            "The answers you sent, worked out again step by step.",
-            submission.answers,
-        )
+        description = "The answers you sent, worked out again step by step."
+        if submission.kb_version != catalogue().version:
+            description += (
+                " The knowledge base has changed since you sent them (version "
+                f"{submission.kb_version}, now {catalogue().version}), so the result may "
+                "differ from your summary."
+            )
+        return "Your own answers", description, submission.answers
     case = cases().get(case_id)
     if case is None:
         abort(404)
