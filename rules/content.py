@@ -105,9 +105,76 @@ class StatementDef:
     level: str
     title: str
     #: May hold ``{question_id}``: the person's own answers to that question
-    #: that the statement rests on, in words.
+    #: that the statement rests on, in words; ``[...]`` is left out when the
+    #: answers inside it are missing.
     text: str
     citations: tuple[str, ...]
+    #: Added to the text for someone pregnant or recently given birth (medicines,
+    #: scans and procedures: ask the midwife first).
+    in_pregnancy: str = ""
+
+
+#: The last words of every urgent notice.
+EMERGENCY = "This app is not for emergencies: if you feel very unwell, call your emergency number."
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a warning pattern: ``question = a | b`` or ``question != a | b``."""
+
+    question: str
+    values: tuple[str, ...]
+    negated: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        negated = "!=" in text
+        question, _, values = text.partition("!=" if negated else "=")
+        return cls(question.strip(), tuple(v.strip() for v in values.split("|")), negated=negated)
+
+    def holds(self, answers: dict) -> bool:
+        value = answers.get(self.question)
+        values = value if isinstance(value, list) else [value]
+        return any(v in self.values for v in values) != self.negated
+
+    def __str__(self) -> str:
+        return f"{self.question} {'!=' if self.negated else '='} {' | '.join(self.values)}"
+
+
+@dataclass(frozen=True)
+class WarningPattern:
+    """Answers that need prompt care (warnings.toml): its urgent notice and when it applies."""
+
+    id: str
+    topic: str
+    title: str
+    #: Ways the pattern can apply; each way is a conjunction of conditions.
+    ways: tuple[tuple[Condition, ...], ...]
+    told: str
+    do: str
+    why: str
+    citations: tuple[str, ...]
+    advice_note: str = ""
+
+    def applies(self, answers: dict) -> bool:
+        return any(all(c.holds(answers) for c in way) for way in self.ways)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The questions this pattern reads, in first-mention order."""
+        return tuple(dict.fromkeys(c.question for way in self.ways for c in way))
+
+    def statement(self) -> StatementDef:
+        """The urgent notice: what they told us, what to do, why, and the emergency words."""
+        parts = (self.told, self.do, self.advice_note, self.why, EMERGENCY)
+        return StatementDef(
+            id=self.id,
+            topic=self.topic,
+            level="urgent",
+            title=self.title,
+            text=" ".join(p for p in parts if p),
+            citations=self.citations,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,6 +194,7 @@ class Catalogue:
     questions: dict[str, Question]
     statements: dict[str, StatementDef]
     differences: tuple[Difference, ...] = ()
+    warnings: dict[str, WarningPattern] = field(default_factory=dict)
     version: str = field(default="")
 
     def section_questions(self, section_id: str) -> list[Question]:
@@ -136,6 +204,11 @@ class Catalogue:
 def _load(name: str) -> dict:
     with (DATA / name).open("rb") as f:
         return tomllib.load(f)
+
+
+def _warning(raw: dict) -> WarningPattern:
+    ways = tuple(tuple(Condition.parse(c) for c in way) for way in raw.pop("when"))
+    return WarningPattern(**{**raw, "ways": ways, "citations": tuple(raw["citations"])})
 
 
 def _question(raw: dict) -> Question:
@@ -157,20 +230,23 @@ def catalogue() -> Catalogue:
     questions_raw = _load("questions.toml")
     statements_raw = _load("statements.toml")
     sources_raw = _load("sources.toml")
+    warnings = {w["id"]: _warning(w) for w in _load("warnings.toml")["warning"]}
+    statements = [w.statement() for w in warnings.values()] + [
+        StatementDef(**{**s, "citations": tuple(s["citations"])})
+        for s in statements_raw["statement"]
+    ]
     return Catalogue(
         sources={s["id"]: Source(**s) for s in sources_raw["source"]},
         passages={p["id"]: Passage(**p) for p in _load("passages.toml")["passage"]},
         sections={s["id"]: Section(**s) for s in questions_raw["section"]},
         questions={q["id"]: _question(q) for q in questions_raw["question"]},
-        statements={
-            s["id"]: StatementDef(**{**s, "citations": tuple(s["citations"])})
-            for s in statements_raw["statement"]
-        },
+        statements={s.id: s for s in statements},
         differences=tuple(
             Difference(d["id"], d["note"], tuple(d["passages"]))
             for d in sources_raw.get("difference", [])
         ),
         version=statements_raw["version"],
+        warnings=warnings,
     )
 
 

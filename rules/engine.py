@@ -605,12 +605,18 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
         for idx, fact in facts.items()
         if fact.question
     }
+    #: Pregnant or recently given birth: some statements add a caution (in_pregnancy).
+    pregnancy = [i for i, f in facts.items() if f.type == "PregnantOrPostpartum"]
     made = []
     for idx, fact in facts.items():
         if fact.kind != "statement":
             continue
         definition = cat.statements[fact.fields["id"]]
         answer_ids = support(idx)
+        text = definition.text
+        if pregnancy and definition.in_pregnancy:
+            text = f"{text} {definition.in_pregnancy}"
+            answer_ids |= support(pregnancy[0])
         # One answer fact per (question, value): experta keeps no duplicates.
         rests_on = [
             (facts[i].question, facts[i].fields["value"])
@@ -621,7 +627,7 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
                 id=definition.id,
                 level=definition.level,
                 title=definition.title,
-                text=render(definition.text, rests_on, cat),
+                text=render(text, rests_on, cat),
                 citations=definition.citations,
                 rests_on=tuple(rests_on),
                 rules=tuple(dict.fromkeys(f.rule for f in producers[idx])),
@@ -635,6 +641,8 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
 # --- Words ---------------------------------------------------------------------
 
 PLACEHOLDER = re.compile(r"\{([a-z0-9_,]+)\}")
+#: ``[...]``: words left out when an answer inside them is missing.
+OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 #: Stands in for a placeholder with no answer behind it; tests make sure it never shows.
 FALLBACK = "some of your answers"
 
@@ -647,14 +655,22 @@ def join_words(words: list[str]) -> str:
 
 
 def render(text: str, rests_on, cat: Catalogue | None = None) -> str:
-    """Fill ``{q1,q2}`` with the person's own answers to those questions, in words."""
+    """Fill ``{q1,q2}`` with the person's own answers to those questions, in words.
+
+    An optional part ``[...]`` is kept only when every placeholder in it has an answer.
+    """
     cat = cat or catalogue()
 
-    def fill(match: re.Match) -> str:
+    def words(match: re.Match) -> str:
         wanted = match.group(1).split(",")
-        words = [
+        found = [
             cat.questions[q].option(v).phrase for want in wanted for q, v in rests_on if q == want
         ]
-        return join_words(words) or FALLBACK
+        return join_words(found)
 
-    return PLACEHOLDER.sub(fill, text)
+    def optional(match: re.Match) -> str:
+        inner = match.group(1)
+        return inner if all(words(m) for m in PLACEHOLDER.finditer(inner)) else ""
+
+    text = OPTIONAL.sub(optional, text)
+    return PLACEHOLDER.sub(lambda m: words(m) or FALLBACK, text)

@@ -91,7 +91,11 @@ class CauseFamily(Derived):
 
 
 class RedFlag(Derived):
-    """Answers the sources connect with conditions that need prompt care (``kind``)."""
+    """Answers that need prompt care (``kind``: a warning pattern of warnings.toml)."""
+
+
+class WarningUnknown(Derived):
+    """A question about warning signs was not answered, or answered "I don't know"."""
 
 
 class Statement(Fact):

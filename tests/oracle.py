@@ -16,11 +16,16 @@ How the experta rules read here:
   ``A.q(value=~L("none"))`` matches if some chosen value is not "none".
 - ``OR(...)`` fires once per matching branch, but a statement is made once.
 - A rule without conditions always fires.
+
+Warning patterns are not re-read from the rules: the oracle applies their
+reviewed definition in ``rules/data/warnings.toml`` (``WarningPattern.applies``),
+so the test holds the rules to the data that clinicians review.
 """
 
 from __future__ import annotations
 
-from rules.answers import chosen
+from rules.answers import chosen, is_shown
+from rules.content import catalogue
 
 #: Every id the oracle can return, one per statement rule of rules/kb.
 ALL_STATEMENTS = frozenset(
@@ -37,6 +42,7 @@ ALL_STATEMENTS = frozenset(
         "swelling_warmth",
         # injury_overload
         "urgent_hip_stress",
+        "urgent_cannot_bear_weight",
         "injury_link",
         "knee_injury",
         "overload_link",
@@ -46,6 +52,8 @@ ALL_STATEMENTS = frozenset(
         "degenerative_link",
         # infection
         "urgent_infection",
+        "urgent_fever_unsure",
+        "urgent_past_infection",
         "infection_history",
         # vascular_steroids
         "steroid_link",
@@ -56,6 +64,7 @@ ALL_STATEMENTS = frozenset(
         "bmes_related",
         # cancer
         "urgent_cancer",
+        "urgent_child_pain",
         # pregnancy
         "pregnancy_hip",
         "pregnancy_other",
@@ -77,7 +86,11 @@ ALL_STATEMENTS = frozenset(
         "persistent_pain",
         "worse_or_back",
         "check_early",
+        # safety
         "no_urgent_signs",
+        "warning_signs_unknown",
+        "felt_unwell",
+        "safety_net",
     }
 )
 
@@ -88,6 +101,21 @@ METABOLIC_CONDITIONS = {
     "hyperparathyroidism",
     "low_vitamin_d",
 }
+
+
+def warning_unknown(answers: dict) -> bool:
+    """A question that a warning pattern reads was asked but not answered, or answered
+    with an honest unknown ("I don't know", "prefer not to say"): then no reassurance."""
+    cat = catalogue()
+    read = {qid for w in cat.warnings.values() for qid in w.questions}
+    for qid in read:
+        question = cat.questions[qid]
+        if not is_shown(question, answers):
+            continue
+        values = set(chosen(answers, qid))
+        if not values or any(question.option(v).unknown for v in values):
+            return True
+    return False
 
 
 def expected_statements(answers: dict) -> set[str]:
@@ -107,7 +135,7 @@ def expected_statements(answers: dict) -> set[str]:
     pattern = values("pain_pattern")
     swelling = values("swelling")
     warmth = values("warmth")
-    fever = values("fever")
+    unwell = values("unwell")
     injury = values("injury")
     injury_kind = values("injury_kind")
     athlete = values("athlete")
@@ -165,14 +193,12 @@ def expected_statements(answers: dict) -> set[str]:
     if history & {"cancer", "radiation"}:
         families.add("cancer")  # cancer.cancer_history
 
-    # Red flags (RedFlag(kind=...)).
-    red_flags: set[str] = set()
-    if athletic and "hip_groin" in sites:
-        red_flags.add("hip_stress")  # injury.athlete_hip
-    if "yes" in fever and (inflamed_site or "infection" in families):
-        red_flags.add("infection")  # infection.fever_with_local_signs / fever_after_infection
-    if "cancer" in families:
-        red_flags.add("cancer")  # cancer.bone_pain_after_cancer
+    # Red flags (RedFlag(kind=...)): the warning patterns that apply, read from the data.
+    red_flags = {
+        w.id.removeprefix("urgent_") for w in catalogue().warnings.values() if w.applies(answers)
+    }
+    infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
+    pregnant_or_postpartum = pregnant
 
     # --- Statements (salience STATE) ------------------------------------------------
 
@@ -191,10 +217,11 @@ def expected_statements(answers: dict) -> set[str]:
     say("night_pain", "night" in pattern)
     say("weight_bearing_pain", bool(pattern & {"weight_bearing", "stairs"}))
     say("limping", "limping" in pattern)
-    say("swelling_warmth", inflamed_site and "infection" not in red_flags)
+    say("swelling_warmth", inflamed_site and not infection_flags)
 
     # Injuries, sport and repeated strain (injury.py)
     say("urgent_hip_stress", "hip_stress" in red_flags)
+    say("urgent_cannot_bear_weight", "cannot_bear_weight" in red_flags)
     say("injury_link", injured)
     say(
         "knee_injury",
@@ -209,7 +236,12 @@ def expected_statements(answers: dict) -> set[str]:
 
     # Infection (infection.py)
     say("urgent_infection", "infection" in red_flags)
-    say("infection_history", "infection" in families and "infection" not in red_flags)
+    say("urgent_fever_unsure", "fever_unsure" in red_flags)
+    say("urgent_past_infection", "past_infection" in red_flags)
+    say(
+        "infection_history",
+        "infection" in families and not ({"infection", "past_infection"} & red_flags),
+    )
 
     # Blood supply and steroids (vascular.py)
     say("steroid_link", steroid_exposure)
@@ -228,6 +260,7 @@ def expected_statements(answers: dict) -> set[str]:
 
     # Cancer (cancer.py)
     say("urgent_cancer", "cancer" in red_flags)
+    say("urgent_child_pain", "child_pain" in red_flags)
 
     # Pregnancy (pregnancy.py)
     say("pregnancy_hip", pregnant and "hip_groin" in sites)
@@ -247,7 +280,7 @@ def expected_statements(answers: dict) -> set[str]:
     # Treatments (treatment.py)
     say("conservative_care", answered("pain_sites"))
     say("no_improvement", bool(treatments - {"none"}) and not_improving)
-    say("clinic_claims", "biologic" in treatments or lasting_pain)
+    say("clinic_claims", ("biologic" in treatments or lasting_pain) and not pregnant_or_postpartum)
     say("surgery_options", "vascular" in families or "surgery" in treatments)
     say("other_treatments", bool(treatments & {"shock_wave", "bone_medicines"}))
 
@@ -257,7 +290,13 @@ def expected_statements(answers: dict) -> set[str]:
     say("persistent_pain", bool(duration & {"3_to_12_months", "over_12_months"}))
     say("worse_or_back", bool(course & {"worse", "came_back"}))
     say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and lasting_pain)
-    say("no_urgent_signs", not red_flags)
+
+    # Warning signs not known, no false reassurance, the safety net (safety.py)
+    unknown = warning_unknown(answers)
+    say("no_urgent_signs", not red_flags and not unknown)
+    say("warning_signs_unknown", not red_flags and unknown)
+    say("felt_unwell", "yes" in unwell and not infection_flags)
+    say("safety_net", True)
 
     assert out <= ALL_STATEMENTS, out - ALL_STATEMENTS
     return out

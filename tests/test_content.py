@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from rules import content
-from rules.content import ELLIPSIS, LEVELS, QUESTION_TYPES, quote_in
+from rules.content import ELLIPSIS, EMERGENCY, LEVELS, QUESTION_TYPES, quote_in
 from rules.engine import PLACEHOLDER, rule_topics
 from rules.kb import MIXINS
-from rules.language import problems
+from rules.language import check
 
 RULES_DIR = Path(content.__file__).parent
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -115,7 +115,15 @@ def test_every_statement_is_cited_and_well_formed(cat):
 
 
 def test_no_statement_wording_diagnoses(cat):
-    found = {s.id: problems(f"{s.title}. {s.text}") for s in cat.statements.values()}
+    """Titles and texts (with the pregnancy caution), answers filled in by a stand-in."""
+
+    def filled(text: str) -> str:
+        return PLACEHOLDER.sub("the knee", text.replace("[", "").replace("]", ""))
+
+    found = {
+        s.id: check(s.title, title=True) + check(filled(f"{s.text} {s.in_pregnancy}"))
+        for s in cat.statements.values()
+    }
     assert {k: v for k, v in found.items() if v} == {}
 
 
@@ -126,10 +134,15 @@ def test_placeholders_name_questions(cat):
                 assert qid in cat.questions, f"{s.id}: {{{qid}}} is not a question"
 
 
-def test_urgent_notices_say_not_for_emergencies(cat):
-    for s in cat.statements.values():
-        if s.level == "urgent":
-            assert "promptly" in s.text and "not for emergencies" in s.text, s.id
+def test_urgent_notices_say_what_to_do_first_and_not_for_emergencies(cat):
+    """Each notice: what they told us, then how soon to get care, and never an emergency service."""
+    urgent = {s.id for s in cat.statements.values() if s.level == "urgent"}
+    assert urgent == set(cat.warnings), "urgent notices are defined only in warnings.toml"
+    for w in cat.warnings.values():
+        text = cat.statements[w.id].text
+        assert re.search(r"\b(promptly|today|tomorrow)\b", w.do), w.id
+        assert text.index(w.do) < text.index(w.why), f"{w.id}: what to do comes before why"
+        assert text.endswith(EMERGENCY), w.id
 
 
 def test_promotional_claims_are_attributed(cat):

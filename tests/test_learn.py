@@ -26,9 +26,9 @@ def test_every_rule_is_in_the_catalogue_with_if_then():
 
 
 def test_if_then_reads_like_the_rule():
-    info = explain.catalogue_of_rules()["athlete_hip"]
+    info = explain.catalogue_of_rules()["hip_under_strain"]
     assert info.if_then == (
-        "IF the person trains regularly, recently trained harder, or had a sports injury\n"
+        "IF the painful area takes repeated strain (sport, heavy work, long standing)\n"
         "AND the answer to \u201cWhere is the pain?\u201d includes \u201cHip or groin\u201d\n"
         "THEN conclude: a warning sign: hip_stress"
     )
@@ -59,7 +59,7 @@ def test_actions_come_from_the_rule_bodies(cat):
 
 def test_why_a_question_is_asked():
     answer = explain.why("athlete")
-    assert [r.name for r in answer.rules] == ["athletic"]
+    assert [r.name for r in answer.rules] == ["athletic", "warning_question_unanswered"]
     assert {"urgent_hip_stress", "overload_link", "athlete_care", "check_early"} <= set(
         answer.statements
     )
@@ -88,7 +88,7 @@ def test_how_shows_the_chain_of_rules_and_answers():
     result = evaluate(CASES["runner_hip_pain"].answers)
     tree = explain.how(result, "urgent_hip_stress")
     rules_used = [s.rule for _, n in flatten(tree) for s in n.steps]
-    assert rules_used[:2] == ["warn_hip_stress", "athlete_hip"]
+    assert rules_used[:2] == ["warn_hip_stress", "hip_under_strain"]
     assert "athletic" in rules_used
     answers = {n.fact for _, n in flatten(tree) if n.kind == "answer"}
     assert {"pain_sites = hip_groin", "athlete = yes", "overload = training_increase"} <= answers
@@ -139,7 +139,7 @@ def test_what_if_diff():
     diff = explain.compare(before, after)
     assert "urgent_hip_stress" in diff.removed and "no_urgent_signs" in diff.added
     assert "imaging_mri" in diff.unchanged
-    assert {"athlete_hip", "athletic", "warn_hip_stress"} <= set(diff.rules_only_before)
+    assert {"hip_under_strain", "athletic", "warn_hip_stress"} <= set(diff.rules_only_before)
     assert diff.rules_only_after == ("no_warning_signs",)
 
 
@@ -173,7 +173,7 @@ def test_trace_viewer_steps(client):
 
 def test_how_and_why_not_pages(client):
     html = client.get("/learn/cases/runner_hip_pain/how/urgent_hip_stress").get_data(as_text=True)
-    assert "<code>athlete_hip</code>" in html and "pain_sites = hip_groin" in html
+    assert "<code>hip_under_strain</code>" in html and "pain_sites = hip_groin" in html
     html = client.get("/learn/cases/runner_hip_pain/why-not/athlete_care").get_data(as_text=True)
     assert "but there is RedFlag(kind=hip_stress)" in html
     assert client.get("/learn/cases/runner_hip_pain/how/pregnancy_hip").status_code == 404
@@ -190,9 +190,9 @@ def test_what_if_page(client):
         for v in (vs if isinstance(vs, list) else [vs])
     )
     html = client.get(url).get_data(as_text=True)
-    assert re.search(r"Hip or groin pain with sport or training.*\(removed\)", html)
+    assert re.search(r"Hip or groin pain with sport, training or repeated.*\(removed\)", html)
     assert "No warning signs reported <strong>(added)</strong>" in html
-    assert "<code>athlete_hip</code>" in html
+    assert "<code>hip_under_strain</code>" in html
     bad = client.get("/learn/what-if?case=runner_hip_pain&changed=1&sex=martian")
     assert bad.status_code == 200 and "do not fit the questionnaire" in bad.get_data(as_text=True)
 

@@ -49,7 +49,23 @@ def test_engine_matches_oracle_on_complete_answers(answers):
 
 # --- (b) hand-written cases, against both -----------------------------------------------
 
-EVERYONE = {"about_bme", "recovery_time"}
+EVERYONE = {"about_bme", "recovery_time", "safety_net"}
+
+#: Every question a warning pattern reads, answered with no warning sign: only
+#: then may the summary say "no warning signs".
+QUIET = {
+    "age_band": "30_39",
+    "pain_sites": ["knee"],
+    "pain_course": "same",
+    "pain_pattern": ["none"],
+    "swelling": "no",
+    "warmth": "no",
+    "fever": "no",
+    "injury": "no",
+    "athlete": "no",
+    "overload": ["none"],
+    "medical_history": ["none"],
+}
 
 CASES = [
     pytest.param(
@@ -59,9 +75,9 @@ CASES = [
         id="fever-and-warm-knee-is-urgent",
     ),
     pytest.param(
-        {"pain_sites": ["knee"], "swelling": "yes", "warmth": "yes", "fever": "no"},
+        {**QUIET, "swelling": "yes", "warmth": "yes"},
         {"swelling_warmth", "no_urgent_signs"},
-        {"urgent_infection"},
+        {"urgent_infection", "warning_signs_unknown"},
         id="warm-swollen-knee-without-fever-is-background",
     ),
     pytest.param(
@@ -71,7 +87,7 @@ CASES = [
         id="athlete-with-hip-pain-is-urgent",
     ),
     pytest.param(
-        {"pain_sites": ["knee"], "athlete": "yes"},
+        {**QUIET, "athlete": "yes"},
         {"athlete_care", "overload_link", "no_urgent_signs"},
         {"urgent_hip_stress"},
         id="athlete-with-knee-pain-gets-athlete-care",
@@ -83,9 +99,9 @@ CASES = [
         id="sports-injury-counts-as-athletic",
     ),
     pytest.param(
-        {"pain_sites": ["ankle_foot"], "fever": "no", "medical_history": ["bone_infection"]},
+        {**QUIET, "pain_sites": ["ankle_foot"], "medical_history": ["bone_infection"]},
         {"infection_history", "blood_tests", "no_urgent_signs"},
-        {"urgent_infection"},
+        {"urgent_infection", "urgent_past_infection"},
         id="past-infection-without-fever",
     ),
     pytest.param(
@@ -200,6 +216,108 @@ CASES = [
         {"no_improvement"},
         id="worse-pain-over-60",
     ),
+    pytest.param(
+        {**QUIET},
+        {"no_urgent_signs"},
+        {"warning_signs_unknown"},
+        id="every-warning-question-answered-none-applies",
+    ),
+    pytest.param(
+        {**QUIET, "fever": "dont_know"},
+        {"warning_signs_unknown"},
+        {"no_urgent_signs"},
+        id="fever-unknown-is-no-reassurance",
+    ),
+    pytest.param(
+        {k: v for k, v in QUIET.items() if k != "medical_history"},
+        {"warning_signs_unknown"},
+        {"no_urgent_signs"},
+        id="history-unanswered-is-no-reassurance",
+    ),
+    pytest.param(
+        {**QUIET, "fever": "yes"},
+        {"urgent_infection"},
+        {"no_urgent_signs", "warning_signs_unknown", "swelling_warmth"},
+        id="fever-alone-is-urgent",
+    ),
+    pytest.param(
+        {**QUIET, "fever": "dont_know", "warmth": "yes", "swelling": "yes", "pain_course": "worse"},
+        {"urgent_fever_unsure"},
+        {"urgent_infection", "swelling_warmth", "no_urgent_signs"},
+        id="fever-unknown-with-warm-swollen-joint",
+    ),
+    pytest.param(
+        {**QUIET, "swelling": "yes", "medical_history": ["bone_infection"]},
+        {"urgent_past_infection"},
+        {"infection_history", "swelling_warmth", "no_urgent_signs"},
+        id="past-infection-with-swelling-is-urgent",
+    ),
+    pytest.param(
+        {
+            **QUIET,
+            "pain_pattern": ["cannot_bear_weight"],
+            "injury": "yes",
+            "injury_kind": ["fall_impact"],
+        },
+        {"urgent_cannot_bear_weight", "injury_link"},
+        {"limping", "no_urgent_signs"},
+        id="cannot-bear-weight-after-a-fall",
+    ),
+    pytest.param(
+        {**QUIET, "pain_pattern": ["limping"]},
+        {"limping", "no_urgent_signs"},
+        {"urgent_cannot_bear_weight"},
+        id="a-limp-alone-is-not-urgent",
+    ),
+    pytest.param(
+        {**QUIET, "pain_sites": ["hip_groin"], "overload": ["heavy_work"]},
+        {"urgent_hip_stress"},
+        {"no_urgent_signs"},
+        id="hip-pain-with-heavy-work",
+    ),
+    pytest.param(
+        {**QUIET, "age_band": "under_18", "pain_pattern": ["night"]},
+        {"urgent_child_pain"},
+        {"no_urgent_signs"},
+        id="child-with-night-pain",
+    ),
+    pytest.param(
+        {
+            **QUIET,
+            "age_band": "under_18",
+            "pain_course": "worse",
+            "injury": "yes",
+            "injury_kind": ["sprain_twist"],
+        },
+        {"injury_link"},
+        {"urgent_child_pain"},
+        id="child-with-worse-pain-after-a-sprain",
+    ),
+    pytest.param(
+        {
+            **QUIET,
+            "pain_sites": ["ankle_foot"],
+            "swelling": "yes",
+            "unwell": "yes",
+            "injury": "yes",
+            "injury_kind": ["sprain_twist"],
+        },
+        {"swelling_warmth", "felt_unwell", "no_urgent_signs"},
+        {"urgent_infection", "urgent_fever_unsure"},
+        id="swollen-sprained-ankle-with-a-cold-is-no-false-alarm",
+    ),
+    pytest.param(
+        {
+            **QUIET,
+            "sex": "female",
+            "pregnancy": "pregnant",
+            "pain_duration": "over_12_months",
+            "treatments": ["biologic"],
+        },
+        {"conservative_care", "persistent_pain"},
+        {"clinic_claims"},
+        id="no-clinic-claims-in-pregnancy",
+    ),
 ]
 
 
@@ -211,7 +329,7 @@ def test_pinned_behaviour(answers, present, absent):
 
 
 def test_no_answers_gives_only_the_general_statements():
-    expected = {"about_bme", "recovery_time", "no_urgent_signs"}
+    expected = {"about_bme", "recovery_time", "warning_signs_unknown", "safety_net"}
     assert expected_statements({}) == expected
     assert engine_ids({}) == expected
 
@@ -219,8 +337,12 @@ def test_no_answers_gives_only_the_general_statements():
 # --- (c) the comparison can fail ------------------------------------------------------------
 
 
-def _drop_no_urgent_signs(answers):
-    return expected_statements(answers) - {"no_urgent_signs"}
+def _reassure_without_answers(answers):
+    """Wrong: "no warning signs" whenever no pattern applies, answered or not."""
+    out = expected_statements(answers)
+    if not any(s.startswith("urgent_") for s in out):
+        out = (out - {"warning_signs_unknown"}) | {"no_urgent_signs"}
+    return out
 
 
 def _swelling_ignores_fever(answers):
@@ -240,7 +362,7 @@ def _athlete_care_always(answers):
 
 
 @pytest.mark.parametrize(
-    "wrong", [_drop_no_urgent_signs, _swelling_ignores_fever, _athlete_care_always]
+    "wrong", [_reassure_without_answers, _swelling_ignores_fever, _athlete_care_always]
 )
 def test_a_wrong_oracle_is_caught(wrong):
     """The check of (a) finds generated answers on which a wrong oracle disagrees."""

@@ -15,6 +15,7 @@ from .inflammatory import InflammatoryRules
 from .injury import InjuryOverloadRules
 from .metabolic import MetabolicRules
 from .pregnancy import PregnancyRules
+from .safety import SafetyRules
 from .sites import SitesSymptomsRules
 from .treatment import TreatmentRules
 from .vascular import VascularSteroidRules
@@ -32,4 +33,5 @@ MIXINS = (
     ImagingRules,
     TreatmentRules,
     CourseRules,
+    SafetyRules,
 )

@@ -1,11 +1,11 @@
-from experta import L, Rule
+from experta import NOT, OR, L, Rule
 
 from ..facts import A, CauseFamily, RedFlag
 from .base import DERIVE, STATE, Topic
 
 
 class CancerRules(Topic):
-    """Cancer and radiation therapy."""
+    """Cancer and radiation therapy, and bone pain in children."""
 
     topic = "cancer"
 
@@ -19,7 +19,22 @@ class CancerRules(Topic):
         """New bone or joint pain in someone with a cancer history needs prompt attention."""
         self.declare(RedFlag(kind="cancer"))
 
+    @Rule(
+        A.age_band(value="under_18"),
+        OR(A.pain_pattern(value="night"), A.pain_course(value="worse")),
+        NOT(A.injury(value="yes")),
+        salience=DERIVE,
+    )
+    def child_pain_without_injury(self):
+        """A child's pain at night or getting worse, without an injury, needs a prompt check."""
+        self.declare(RedFlag(kind="child_pain"))
+
     @Rule(RedFlag(kind="cancer"), salience=STATE)
     def warn_cancer(self):
         """Warn to contact the care team promptly about bone pain after cancer."""
         self.say("urgent_cancer")
+
+    @Rule(RedFlag(kind="child_pain"), salience=STATE)
+    def warn_child_pain(self):
+        """Warn to contact a doctor promptly about a child's night pain or worsening pain."""
+        self.say("urgent_child_pain")

@@ -1,6 +1,6 @@
-from experta import NOT, OR, L, Rule
+from experta import OR, L, Rule
 
-from ..facts import A, Athletic, LastingPain, NotImproving, RedFlag
+from ..facts import A, Athletic, LastingPain, NotImproving
 from .base import DERIVE, STATE, Topic
 
 
@@ -55,8 +55,3 @@ class CourseRules(Topic):
     def do_not_overlook(self):
         """Lasting pain in an athlete or someone over 40 should not be overlooked."""
         self.say("check_early")
-
-    @Rule(NOT(RedFlag()), salience=STATE)
-    def no_warning_signs(self):
-        """No warning sign reported: still not for emergencies; see a provider early."""
-        self.say("no_urgent_signs")

@@ -1,7 +1,10 @@
-from experta import NOT, Rule
+from experta import NOT, L, Rule
 
 from ..facts import A, CauseFamily, InflamedSite, RedFlag
 from .base import DERIVE, STATE, Topic
+
+#: The red flags whose notice already speaks of warmth, swelling and infection.
+INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection")
 
 
 class InfectionRules(Topic):
@@ -14,22 +17,46 @@ class InfectionRules(Topic):
         """A past bone or joint infection: the infection family of causes."""
         self.declare(CauseFamily(name="infection"))
 
-    @Rule(A.fever(value="yes"), InflamedSite(), salience=DERIVE)
-    def fever_with_local_signs(self):
-        """Fever with a warm or swollen painful area: possible signs of infection."""
+    @Rule(A.fever(value="yes"), salience=DERIVE)
+    def fever(self):
+        """A fever or chills with bone or joint pain needs a clinician the same day."""
         self.declare(RedFlag(kind="infection"))
 
-    @Rule(A.fever(value="yes"), CauseFamily(name="infection"), salience=DERIVE)
-    def fever_after_infection(self):
-        """Fever in someone who had a bone or joint infection: possible infection."""
+    @Rule(A.fever(value="yes"), InflamedSite(), salience=DERIVE)
+    def fever_with_local_signs(self):
+        """A fever with a warm or swollen painful area: the same warning, with both named."""
         self.declare(RedFlag(kind="infection"))
+
+    @Rule(A.fever(value="dont_know"), InflamedSite(), salience=DERIVE)
+    def unsure_fever_with_local_signs(self):
+        """A warm or swollen painful area, and not sure about fever: check the temperature."""
+        self.declare(RedFlag(kind="fever_unsure"))
+
+    @Rule(CauseFamily(name="infection"), InflamedSite(), salience=DERIVE)
+    def past_infection_with_local_signs(self):
+        """A past bone or joint infection and a warm or swollen area: possible infection."""
+        self.declare(RedFlag(kind="past_infection"))
 
     @Rule(RedFlag(kind="infection"), salience=STATE)
     def warn_infection(self):
-        """Warn to contact a clinician promptly about possible signs of infection."""
+        """Warn to contact a clinician today about a fever or chills."""
         self.say("urgent_infection")
 
-    @Rule(CauseFamily(name="infection"), NOT(RedFlag(kind="infection")), salience=STATE)
+    @Rule(RedFlag(kind="fever_unsure"), salience=STATE)
+    def warn_fever_unsure(self):
+        """Warn to check for a fever today, and to contact a clinician if there is one."""
+        self.say("urgent_fever_unsure")
+
+    @Rule(RedFlag(kind="past_infection"), salience=STATE)
+    def warn_past_infection(self):
+        """Warn to contact a clinician today about a warm or swollen area after an infection."""
+        self.say("urgent_past_infection")
+
+    @Rule(
+        CauseFamily(name="infection"),
+        NOT(RedFlag(kind=INFECTION_FLAGS)),
+        salience=STATE,
+    )
     def past_infection(self):
-        """A past bone or joint infection, without fever: tell the clinician."""
+        """A past bone or joint infection, without a warning: tell the clinician."""
         self.say("infection_history")

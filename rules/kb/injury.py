@@ -49,15 +49,34 @@ class InjuryOverloadRules(Topic):
         """Repeated strain belongs to the overload family of causes."""
         self.declare(CauseFamily(name="overload"))
 
-    @Rule(Athletic(), A.pain_sites(value="hip_groin"), salience=DERIVE)
-    def athlete_hip(self):
-        """Hip or groin pain in an athlete: the sources link it with stress fractures."""
+    @Rule(Overloaded(), A.pain_sites(value="hip_groin"), salience=DERIVE)
+    def hip_under_strain(self):
+        """Hip or groin pain under sport or repeated strain: linked with stress fractures."""
         self.declare(RedFlag(kind="hip_stress"))
+
+    @Rule(A.pain_pattern(value="cannot_bear_weight"), salience=DERIVE)
+    def unable_to_bear_weight(self):
+        """Not able to put weight on the painful area needs a clinician the same day."""
+        self.declare(RedFlag(kind="cannot_bear_weight"))
+
+    @Rule(
+        A.pain_pattern(value="cannot_bear_weight"),
+        A.injury_kind(value=~L("dont_know")),
+        salience=DERIVE,
+    )
+    def unable_to_bear_weight_after_injury(self):
+        """Not able to bear weight after an injury: the same warning, with the injury named."""
+        self.declare(RedFlag(kind="cannot_bear_weight"))
 
     @Rule(RedFlag(kind="hip_stress"), salience=STATE)
     def warn_hip_stress(self):
-        """Warn to contact a clinician promptly about an athlete's hip or groin pain."""
+        """Warn to contact a clinician promptly about hip or groin pain under strain."""
         self.say("urgent_hip_stress")
+
+    @Rule(RedFlag(kind="cannot_bear_weight"), salience=STATE)
+    def warn_cannot_bear_weight(self):
+        """Warn to contact a clinician today when weight cannot be put on the painful area."""
+        self.say("urgent_cannot_bear_weight")
 
     @Rule(Injured(), salience=STATE)
     def injury_cause(self):

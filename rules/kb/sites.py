@@ -2,6 +2,7 @@ from experta import NOT, L, Rule
 
 from ..facts import A, InflamedSite, RedFlag, WeightBearingSite
 from .base import DERIVE, STATE, Topic
+from .infection import INFECTION_FLAGS
 
 
 class SitesSymptomsRules(Topic):
@@ -63,11 +64,11 @@ class SitesSymptomsRules(Topic):
         self.say("weight_bearing_pain")
 
     @Rule(A.pain_pattern(value="limping"), salience=STATE)
-    def cannot_bear_weight(self):
-        """Limping or not bearing weight is a reason a physician may order an MRI."""
+    def limps(self):
+        """Limping is common with edema of the foot, ankle or hip; tell the clinician."""
         self.say("limping")
 
-    @Rule(InflamedSite(), NOT(RedFlag(kind="infection")), salience=STATE)
+    @Rule(InflamedSite(), NOT(RedFlag(kind=INFECTION_FLAGS)), salience=STATE)
     def local_signs_without_fever(self):
-        """Swelling or warmth without the infection warning: background on local signs."""
+        """Swelling or warmth without an infection warning: background on local signs."""
         self.say("swelling_warmth")

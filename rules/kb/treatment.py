@@ -1,6 +1,6 @@
-from experta import OR, L, Rule
+from experta import NOT, OR, L, Rule
 
-from ..facts import A, CauseFamily, LastingPain, NotImproving
+from ..facts import A, CauseFamily, LastingPain, NotImproving, PregnantOrPostpartum
 from .base import STATE, Topic
 
 
@@ -19,9 +19,13 @@ class TreatmentRules(Topic):
         """Treatment tried and the pain is not improving: see the provider again."""
         self.say("no_improvement")
 
-    @Rule(OR(A.treatments(value="biologic"), LastingPain()), salience=STATE)
+    @Rule(
+        OR(A.treatments(value="biologic"), LastingPain()),
+        NOT(PregnantOrPostpartum()),
+        salience=STATE,
+    )
     def promoted_procedures(self):
-        """Lasting pain, or PRP or stem cells tried: one clinic's claims, attributed."""
+        """Lasting pain, or PRP or stem cells tried, not in pregnancy: one clinic's claims."""
         self.say("clinic_claims")
 
     @Rule(OR(CauseFamily(name="vascular"), A.treatments(value="surgery")), salience=STATE)
