@@ -55,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         STAFF_LOCKOUT_AFTER=5,
         STAFF_LOCKOUT_MINUTES=15,
         RETENTION_DAYS=90,
+        # Shown with every urgent notice: what to call now.
+        EMERGENCY_NUMBER="your local emergency number",
+        CLINIC_PHONE="",
     )
     if test_config is None:
         app.config.from_prefixed_env("BME")

@@ -22,8 +22,11 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
+    text,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -46,6 +49,9 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     #: Set once submitted, so that a second submit shows the same submission.
     reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: Ids of the urgent notices already shown and acknowledged, so that each one
+    #: interrupts the questionnaire once. NULL (a draft from before) means none.
+    notices: Mapped[list | None] = mapped_column(JSON, nullable=True, default=list)
 
 
 class Submission(Base):
@@ -66,6 +72,8 @@ class Submission(Base):
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: The urgent notices that interrupted the questionnaire, copied from the draft.
+    notices_shown: Mapped[list | None] = mapped_column(JSON, nullable=True, default=list)
 
 
 class StaffUser(Base):
@@ -157,12 +165,53 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     try:
         create_tables(app)
-    except Exception:  # a database that is down must not stop the app starting
-        app.logger.warning("database not reachable at start; tables not created yet")
+    except Exception as e:  # a database that is down must not stop the app starting
+        app.logger.warning(
+            "database not reachable at start; tables not created yet (%s)", type(e).__name__
+        )
 
 
 def create_tables(app: Flask) -> None:
-    Base.metadata.create_all(app.extensions["bme_engine"])
+    engine = app.extensions["bme_engine"]
+    Base.metadata.create_all(engine)
+    for name in add_missing_columns(engine):
+        app.logger.warning("database: added the column %s to an existing table", name)
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the columns a newer version defines to tables an older version created.
+
+    ``create_all`` creates missing tables but never alters one, so an existing
+    database would lack new columns. New columns are nullable (the code reads
+    NULL as "nothing yet"), which ``ALTER TABLE … ADD COLUMN`` supports on SQLite
+    and PostgreSQL alike. Returns the columns added, as "table.column".
+    """
+    preparer = engine.dialect.identifier_preparer
+    added = []
+    for table in Base.metadata.sorted_tables:
+        have = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            if not column.nullable or column.primary_key:
+                raise RuntimeError(
+                    f"the database's table {table.name} lacks the required column "
+                    f"{column.name}, which cannot be added by itself"
+                )
+            ddl = (
+                f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN "
+                f"{preparer.format_column(column)} {column.type.compile(dialect=engine.dialect)}"
+            )
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(ddl))
+            except Exception:
+                # Another worker starting at the same moment may have added it first.
+                if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                    raise
+                continue
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def session() -> Session:
@@ -206,6 +255,14 @@ def create_draft() -> Draft:
 
 def save_answers(draft: Draft, answers: dict) -> None:
     draft.answers = answers
+    draft.updated_at = utcnow()
+    session().commit()
+
+
+def acknowledge_notices(draft: Draft, ids: list[str]) -> None:
+    """Record that these urgent notices were shown, so that they interrupt only once."""
+    seen = list(draft.notices or [])
+    draft.notices = seen + [i for i in ids if i not in seen]  # a new list: JSON is not tracked
     draft.updated_at = utcnow()
     session().commit()
 

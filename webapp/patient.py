@@ -1,4 +1,9 @@
-"""The patient's journey: start, one page per section, check, submit, summary, clear."""
+"""The patient's journey: start, one page per section, check, submit, summary, clear.
+
+When the answers saved on a page complete a warning pattern (an urgent
+statement not shown to this draft before), the next screen is the urgent notice
+(the NHS 111 pattern); its one button goes on to where the person was going.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,14 @@ from rules.engine import evaluate
 from . import __version__
 from . import db as store
 from .forms import ActionForm, page_form_class
-from .views import answer_groups, sources_list, summary_sections
+from .views import (
+    answer_groups,
+    notice_items,
+    safety_net,
+    sources_list,
+    summary_sections,
+    what_to_do,
+)
 from .wizard import first_unanswered, may_visit, neighbours, pages, progress, prune
 
 bp = Blueprint("patient", __name__)
@@ -169,13 +181,113 @@ def question(section_id):
             notice="We could not save this page just now. Your answers are still here: "
             "wait a moment, then press Continue again.",
         )
-    if request.args.get("change"):
-        nxt = first_unanswered(new)
-        if nxt is None:
-            return redirect(url_for("patient.check"))
-        return redirect(url_for("patient.question", section_id=nxt, change=1))
-    _, after = neighbours(section_id, new)
-    return redirect(_next_url(new, after) if after else _next_url(new))
+    changing = bool(request.args.get("change"))
+    if changing:
+        target = first_unanswered(new) or CHECK
+    else:
+        _, after = neighbours(section_id, new)
+        target = after or first_unanswered(new) or CHECK
+    if _pending_notices(draft, new):
+        return redirect(url_for("patient.notice", **_notice_args(target, changing)))
+    return redirect(_target_url(target, changing))
+
+
+# --- Urgent notices -----------------------------------------------------------------
+
+#: Where a notice's button goes when the person was on their way to the check page.
+CHECK = "check"
+
+
+def _target_url(target: str, changing: bool) -> str:
+    """A page of the wizard ("check" or a section id), in change mode if changing."""
+    if target == CHECK:
+        return url_for("patient.check")
+    return url_for("patient.question", section_id=target, **({"change": 1} if changing else {}))
+
+
+def _notice_args(target: str, changing: bool) -> dict:
+    """The notice's query: where to go next. Only a page's id; never an answer."""
+    return {"next": target, **({"change": 1} if changing else {})}
+
+
+def _notice_target(answers: dict) -> tuple[str, bool]:
+    """Where the notice's button goes, from its query; a bad value means the next page due."""
+    target = request.args.get("next", "")
+    if target != CHECK and target not in catalogue().sections:
+        target = first_unanswered(answers) or CHECK
+    return target, bool(request.args.get("change"))
+
+
+def _pending_notices(draft: store.Draft, answers: dict | None = None) -> list:
+    """Urgent statements these answers make that this draft has not shown yet."""
+    seen = set(draft.notices or [])
+    result = evaluate(draft.answers if answers is None else answers)
+    return [s for s in result.statements if s.level == "urgent" and s.id not in seen]
+
+
+def _render_notice(pending: list, target: str, changing: bool, *, status=200, problem=None):
+    notices = notice_items(pending)
+    response = render_template(
+        "notice.html",
+        notices=notices,
+        heading=notices[0]["title"] if len(notices) == 1 else "Contact a clinician today",
+        todo=what_to_do(current_app.config),
+        action=url_for("patient.acknowledge", **_notice_args(target, changing)),
+        form=ActionForm(),
+        problem=problem,
+    )
+    headers = {"Retry-After": "5"} if status == 503 else {}
+    return response, status, headers
+
+
+@bp.get("/notice")
+def notice():
+    draft = current_draft()
+    if draft is None:
+        return _no_draft()
+    if draft.reference:
+        return redirect(url_for("patient.summary"))
+    target, changing = _notice_target(draft.answers)
+    pending = _pending_notices(draft)
+    if not pending:  # already acknowledged (a reload, the Back button): go on
+        return redirect(_target_url(target, changing))
+    return _render_notice(pending, target, changing)
+
+
+@bp.post("/notice")
+def acknowledge():
+    """Record that the notices shown were seen, then go on to where the person was going.
+
+    Only notices both sent back by the form and still due are recorded: one that
+    the answers made since the page was shown (another tab) is shown next.
+    """
+    ActionForm()
+    draft = current_draft()
+    if draft is None:
+        return _no_draft()
+    if draft.reference:
+        return redirect(url_for("patient.summary"))
+    target, changing = _notice_target(draft.answers)
+    pending = _pending_notices(draft)
+    sent = set(request.form.getlist("notice"))
+    seen = [s.id for s in pending if s.id in sent]
+    if seen:
+        try:
+            store.acknowledge_notices(draft, seen)
+        except SQLAlchemyError as e:
+            store.session().rollback()
+            current_app.logger.error("could not record a notice as seen (%s)", type(e).__name__)
+            return _render_notice(
+                pending,
+                target,
+                changing,
+                status=503,
+                problem="We could not save this just now. Your answers are safe: wait a "
+                "moment, then press the button again.",
+            )
+    if len(seen) < len(pending):
+        return redirect(url_for("patient.notice", **_notice_args(target, changing)))
+    return redirect(_target_url(target, changing))
 
 
 def question_after_csrf_error(section_id: str):
@@ -240,6 +352,7 @@ def submit():
             kb_version=result.version,
             app_version=__version__,
             urgent=any(s.level == "urgent" for s in result.statements),
+            notices_shown=list(draft.notices or []),
         )
         db.add(submission)
         draft.reference = submission.reference
@@ -264,11 +377,16 @@ def summary():
     submission = store.get_submission(draft.reference)
     if submission is None:
         return _no_draft()
+    groups = summary_sections(submission.result)
     return render_template(
         "summary.html",
         reference=submission.reference,
         created_at=submission.created_at,
-        groups=summary_sections(submission.result),
+        # Urgent notices stand first, above the reference code; the rest follow.
+        urgent=next((g for g in groups if g["level"] == "urgent"), None),
+        groups=[g for g in groups if g["level"] != "urgent"],
+        todo=what_to_do(current_app.config),
+        safety_net=safety_net(submission.result),
         answers=answer_groups(submission.answers),
         sources=sources_list(),
         form=ActionForm(),

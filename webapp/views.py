@@ -5,6 +5,7 @@ Shared by the patient's pages and (later) the staff and print views.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rules.answers import chosen
@@ -49,36 +50,56 @@ def answer_groups(answers: dict) -> list[AnswerGroup]:
     return groups
 
 
+#: The statement that ends every summary (signs to watch for, what to do): shown
+#: under its own heading after the answers, not among the background topics.
+SAFETY_NET = "safety_net"
+
+
+def _summary_item(s: dict, cat) -> dict:
+    """One stored statement as the summary shows it: numbered citations, answers in words."""
+    based_on = []
+    for ref in s.get("rests_on", []):
+        q = cat.questions.get(ref["question"])
+        if q and ref["value"] in q.values:
+            based_on.append(f"{q.short_text} {q.option(ref['value']).label}")
+    return {
+        "id": s["id"],
+        "title": s["title"],
+        "text": s["text"],
+        "citations": [
+            {"number": n, **citation(c["passage"], cat)}
+            for n, c in enumerate(s["citations"], 1)
+            if c["passage"] in cat.passages
+        ],
+        "based_on": based_on,
+    }
+
+
 def summary_sections(result: dict) -> list[dict]:
-    """Statements grouped by level, each with numbered citations and its answers in words."""
+    """Statements grouped by level, each with numbered citations and its answers in words.
+
+    The safety net is left out: ``safety_net`` gives it, for its own place at the end.
+    """
     cat = catalogue()
     groups = []
     for level, heading in LEVEL_HEADINGS.items():
-        items = []
-        for s in result["statements"]:
-            if s["level"] != level:
-                continue
-            based_on = []
-            for ref in s.get("rests_on", []):
-                q = cat.questions.get(ref["question"])
-                if q and ref["value"] in q.values:
-                    based_on.append(f"{q.short_text} {q.option(ref['value']).label}")
-            items.append(
-                {
-                    "id": s["id"],
-                    "title": s["title"],
-                    "text": s["text"],
-                    "citations": [
-                        {"number": n, **citation(c["passage"], cat)}
-                        for n, c in enumerate(s["citations"], 1)
-                        if c["passage"] in cat.passages
-                    ],
-                    "based_on": based_on,
-                }
-            )
+        items = [
+            _summary_item(s, cat)
+            for s in result["statements"]
+            if s["level"] == level and s["id"] != SAFETY_NET
+        ]
         if items:
             groups.append({"level": level, "heading": heading, "statements": items})
     return groups
+
+
+def safety_net(result: dict) -> dict | None:
+    """The safety-net statement of a stored result, as the summary shows it, if made."""
+    cat = catalogue()
+    for s in result["statements"]:
+        if s["id"] == SAFETY_NET:
+            return _summary_item(s, cat)
+    return None
 
 
 def sources_list() -> list:
@@ -141,3 +162,56 @@ def compact_citations(result: dict) -> list[dict]:
                     publishers.append(name)
         out.append({**s, "sources": publishers})
     return out
+
+
+# --- Urgent notices -------------------------------------------------------------------
+
+
+def notice_items(statements) -> list[dict]:
+    """Urgent statements from the engine (``StatementResult``) as the notice page shows them."""
+    cat = catalogue()
+    return [
+        {
+            "id": s.id,
+            "title": s.title,
+            "text": s.text,
+            "citations": [citation(pid, cat) for pid in s.citations if pid in cat.passages],
+        }
+        for s in statements
+    ]
+
+
+def _tel(number: str) -> str:
+    """A tel: link for a phone number, or "" for words ("your local emergency number")."""
+    if not re.fullmatch(r"\+?[0-9][0-9 ()./-]*", number):
+        return ""
+    return "tel:" + re.sub(r"[^0-9+]", "", number)
+
+
+def what_to_do(config) -> dict:
+    """The instruction that goes with every urgent notice, from the clinic's settings.
+
+    Each sentence is a list of (text, link) pieces, the link a ``tel:`` address or
+    "". Numbers from the environment may arrive as integers (Flask reads ``999``
+    as JSON), so they are turned back into text.
+    """
+    phone = str(config.get("CLINIC_PHONE") or "").strip()
+    emergency = str(config.get("EMERGENCY_NUMBER") or "").strip() or "your local emergency number"
+    if phone:
+        contact = [
+            ("Contact a clinician today. Call the clinic on ", ""),
+            (phone, _tel(phone)),
+            (". If the clinic is closed, call your doctor (GP) or an urgent care service.", ""),
+        ]
+    else:
+        contact = [
+            ("Contact a clinician today: call your doctor (GP) or an urgent care service.", "")
+        ]
+    return {
+        "contact": contact,
+        "emergency": [
+            ("If you feel very unwell or it is an emergency, call ", ""),
+            (emergency, _tel(emergency)),
+            (".", ""),
+        ],
+    }

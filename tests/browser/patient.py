@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from rules.answers import is_shown
 from rules.content import Question, cases, catalogue
+from rules.engine import evaluate
 
 #: Crockford base 32 (no I, L, O, U) in three groups of four.
 REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -25,6 +26,43 @@ PATIENT = cases()["complete_questionnaire"].answers
 SECTIONS = list(catalogue().sections)
 URGENT = "urgent_hip_stress"
 NARROW = {"width": 320, "height": 640}
+
+
+def first_notice(answers: dict) -> tuple[str, list[str]]:
+    """The page whose answers complete the first warning pattern, and its urgent notices.
+
+    The answers so far are evaluated after each page, as the app does on saving it.
+    """
+    so_far: dict = {}
+    for section in SECTIONS:
+        for q in catalogue().section_questions(section):
+            if q.id in answers and is_shown(q, answers):
+                so_far[q.id] = answers[q.id]
+        made = [s.id for s in evaluate(so_far).statements if s.level == "urgent"]
+        if made:
+            return section, made
+    raise AssertionError("these answers make no urgent notice")
+
+
+#: PATIENT's first urgent notice interrupts after this page.
+NOTICE_AFTER, NOTICES = first_notice(PATIENT)
+
+
+def expect_notice(page: Page, notices: list[str]) -> None:
+    """The notice that interrupts the questionnaire: its title (or titles) as headings."""
+    expect(page).to_have_url(re.compile(r"/notice\?"))
+    h1 = page.get_by_role("heading", level=1)
+    if len(notices) == 1:
+        expect(h1).to_have_text(catalogue().statements[notices[0]].title)
+    else:
+        expect(h1).to_have_text("Contact a clinician today")
+        for statement_id in notices:
+            expect(
+                page.get_by_role(
+                    "heading", level=2, name=catalogue().statements[statement_id].title
+                )
+            ).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="What to do now")).to_be_visible()
 
 
 def question(question_id: str) -> Question:

@@ -16,13 +16,23 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from .conftest import new_page
-from .patient import PATIENT, SECTIONS, answer_page, expect_section, press
+from .patient import (
+    NOTICE_AFTER,
+    NOTICES,
+    PATIENT,
+    SECTIONS,
+    answer_page,
+    expect_notice,
+    expect_section,
+    press,
+)
 
 BLOCKING = {"serious", "critical"}
 STATES = [
     "start",
     *SECTIONS,
     f"{SECTIONS[0]}-error",
+    "notice",
     "check",
     "summary",
     "summary-print",
@@ -46,6 +56,10 @@ def walk(page: Page, audit) -> None:
             audit(f"{section}-error")
         answer_page(page, section, PATIENT)
         press(page, "Continue")
+        if section == NOTICE_AFTER:
+            expect_notice(page, NOTICES)
+            audit("notice")
+            press(page, "Continue the questionnaire for the clinic")
     expect(page).to_have_url(re.compile(r"/check$"))
     audit("check")
     press(page, "Send and see my summary")

@@ -10,12 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .patient import (
+    NOTICE_AFTER,
+    NOTICES,
     PATIENT,
     REFERENCE,
     SECTIONS,
     URGENT,
     answer_page,
     choose,
+    expect_notice,
     expect_section,
     group,
     press,
@@ -94,9 +97,14 @@ def test_whole_journey(any_page, screenshots, tmp_path):
             kind = group(page, question("injury_kind"))
             expect(kind.get_by_label("A sports injury", exact=True)).to_be_checked()
             press(page, "Continue")
-            expect_section(page, "activity")
+            expect_section(page, "activity")  # the notice, if already seen, is not shown again
             answer_page(page, section, PATIENT)
         press(page, "Continue")
+        if section == NOTICE_AFTER:
+            # The answers complete a warning pattern: the notice interrupts (NHS 111).
+            expect_notice(page, NOTICES)
+            snap_page("04b-notice")
+            press(page, "Continue the questionnaire for the clinic")
 
     # --- Check your answers, and one change ---------------------------------------
     expect(page).to_have_url(re.compile(r"/check$"))
@@ -136,6 +144,16 @@ def test_whole_journey(any_page, screenshots, tmp_path):
     citation.locator("summary").click()
     expect(citation).to_have_attribute("open", "")
     expect(quote).to_be_visible()
+    # On a phone, the urgent notice's instruction and title are on the first screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("window.scrollTo(0, 0)")
+    for first_screen in [levels.first.locator(".instruction"), statement.locator("h3")]:
+        box = first_screen.bounding_box()
+        assert box and box["y"] + box["height"] <= 844, box
+    assert (
+        statement.locator("h3").bounding_box()["y"] < page.locator(".reference").bounding_box()["y"]
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
     print_button = page.get_by_role("button", name="Print this summary")
     if javascript:
         expect(print_button).to_be_visible()
