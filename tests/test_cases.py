@@ -81,3 +81,17 @@ def test_urgent_first_then_discuss_then_info():
     levels = [s.level for s in result.statements]
     assert levels == sorted(levels, key=["urgent", "discuss", "info"].index)
     assert levels[0] == "urgent"
+
+
+def test_pregnancy_adds_ask_your_midwife_to_medicines_and_procedures(cat):
+    """In pregnancy, each statement about medicines, scans or procedures says to ask first."""
+    answers = CASES["pregnant_hip_pain"].answers
+    cautious = {sid for sid, s in cat.statements.items() if s.in_pregnancy}
+    assert {"conservative_care", "other_treatments", "steroid_link"} <= cautious
+    pregnant = {s.id: s for s in evaluate(answers).statements}
+    not_pregnant = {s.id: s for s in evaluate({**answers, "pregnancy": "no"}).statements}
+    assert "conservative_care" in pregnant and "clinic_claims" not in pregnant
+    care = pregnant["conservative_care"]
+    assert "ask your midwife or clinician before you take any medicine" in care.text
+    assert ("pregnancy", "pregnant") in care.rests_on
+    assert "midwife" not in not_pregnant["conservative_care"].text
