@@ -26,6 +26,9 @@ Forbidden, with why (``FORBIDDEN``):
   to watch for" is fine),
   "indicates", "you seem", "fits the profile", "you match", "people like
   you", "the group most affected";
+- presupposition (writing as if the person has bone marrow edema): "in your
+  joint", "your edema", "the edema in your", "in advanced cases", "the people
+  most often affected";
 - "diagnos…" used about the person;
 - risk claims in any word order: "at (a higher) risk", "your (fracture) risk",
   "risk for you", "raises your risk", "high-risk", "the risk is higher";
@@ -132,6 +135,18 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"(?:^|\n)\s*(?:#?\d+[.)]|#\d+)\s", "ranked list"),
     (r"(?:^|\n)[ \t]*[-*•‣◦·–—][ \t]", "bulleted list"),
     (r"\b(?:first|second|third)\s+most\s+\w+\s+(?:cause|condition)s?\s+for\s+you\b", "ranked"),
+    # Presupposition: writing as if the person has bone marrow edema.
+    (
+        r"\b(?:in|of|inside)\s+your\s+(?:joint|bone|knee|hip|ankle|foot|spine|marrow)s?\b",
+        "presupposes",
+    ),
+    (
+        r"\b(?:your|the)\s+(?:bone\s+marrow\s+)?(?:edema|oedema|BME)\s+(?:in|of)\s+your\b",
+        "presupposes",
+    ),
+    (r"\byour\s+(?:bone\s+marrow\s+)?(?:edema|oedema|BME)\b", "presupposes"),
+    (r"\bin\s+advanced\s+cases\b", "presupposes a stage"),
+    (r"\b(?:group|people)\s+(?:most\s+)?(?:often\s+)?affected\b", "profile match"),
 )
 
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), why) for p, why in FORBIDDEN)

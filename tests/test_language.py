@@ -96,6 +96,11 @@ FORBIDDEN_EXAMPLES = [
     "Conditions to consider:\n* Osteonecrosis\n* Stress fracture",
     "What it could be:\n• Osteonecrosis",
     "Injury is the first most common cause for you.",
+    "Ask how the two may be connected in your joint.",
+    "The sources say the edema in your knee can last months.",
+    "Your bone marrow edema can settle with rest.",
+    "One source says pain can disturb sleep in advanced cases.",
+    "You told us about being over 60, the group most often affected.",
 ]
 
 # Pass the word list, but fit no allowed frame: only check() catches them.

@@ -127,6 +127,20 @@ def test_no_warning_pattern_no_interrupt(client):
     assert walk(client, QUIET) == {}
 
 
+def test_what_to_do_now_is_the_notices_own_instruction(client):
+    """Under "What to do now", first what this notice says to do, then whom to call."""
+    answers = {**QUIET, "swelling": "yes", "fever": "dont_know"}
+    start(client)
+    for section in ["about", "pain"]:
+        save(client, section, answers)
+    response = save(client, "pattern", answers)
+    assert path_of(response) == "/notice"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    todo = html.split('id="what-to-do"', 1)[1].split("</section>", 1)[0]
+    do = str(escape(catalogue().warnings["urgent_fever_unsure"].do))
+    assert todo.index(do) < todo.index("Whom to call")
+
+
 def test_the_notice_page(client):
     start(client)
     for section in ["about", "pain"]:
@@ -359,7 +373,7 @@ def test_emergency_number_and_clinic_phone_settings(app, client):
     response = save(client, "pattern", INFECTION)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'call <a href="tel:999">999</a>.' in html
-    assert 'Call the clinic on <a href="tel:01234567890">01234 567 890</a>' in html
+    assert 'the clinic, on <a href="tel:01234567890">01234 567 890</a>' in html
     main = html[html.index("<main") : html.index("</main>")]  # the footer is the layout's
     assert "your local emergency number" not in main
     continue_after_notice(client, response)

@@ -175,6 +175,8 @@ def notice_items(statements) -> list[dict]:
             "id": s.id,
             "title": s.title,
             "text": s.text,
+            # What this notice says to do, first on the page (warnings.toml).
+            "do": cat.warnings[s.id].do if s.id in cat.warnings else "",
             "citations": [citation(pid, cat) for pid in s.citations if pid in cat.passages],
         }
         for s in statements
@@ -199,14 +201,12 @@ def what_to_do(config) -> dict:
     emergency = str(config.get("EMERGENCY_NUMBER") or "").strip() or "your local emergency number"
     if phone:
         contact = [
-            ("Contact a clinician today. Call the clinic on ", ""),
+            ("Whom to call: the clinic, on ", ""),
             (phone, _tel(phone)),
             (". If the clinic is closed, call your doctor (GP) or an urgent care service.", ""),
         ]
     else:
-        contact = [
-            ("Contact a clinician today: call your doctor (GP) or an urgent care service.", "")
-        ]
+        contact = [("Whom to call: your doctor (GP) or an urgent care service.", "")]
     return {
         "contact": contact,
         "emergency": [

@@ -1,4 +1,4 @@
-from experta import NOT, OR, L, Rule
+from experta import OR, L, Rule
 
 from ..facts import A, CauseFamily, RedFlag
 from .base import DERIVE, STATE, Topic
@@ -22,7 +22,7 @@ class CancerRules(Topic):
     @Rule(
         A.age_band(value="under_18"),
         OR(A.pain_pattern(value="night"), A.pain_course(value="worse")),
-        NOT(A.injury(value="yes")),
+        A.injury(value=L("no") | L("dont_know")),
         salience=DERIVE,
     )
     def child_pain_without_injury(self):
