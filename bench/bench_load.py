@@ -204,18 +204,33 @@ def form_for(section: str) -> dict:
     return _forms[section]
 
 
-def journey(base: str) -> tuple[int, str]:
-    """A new patient, start to summary; returns (requests sent, summary HTML)."""
-    c = Client(base)
+ACTION = re.compile(r'<form method="post" action="(/notice[^"]*)"')
+NOTICE = re.compile(r'<input type="hidden" name="notice" value="([^"]+)"')
+
+
+def to_check(c: Client) -> str:
+    """Start, then page after page, past each urgent notice, to the check page's HTML."""
     path, html = c.fetch("/")
     path, html = c.fetch("/start", {"csrf_token": csrf_token(html)})
     for _ in range(MAX_PAGES):
-        if not path.startswith("/questions/"):
+        if path.startswith("/questions/"):
+            section = path.rsplit("/", 1)[1]
+            path, html = c.fetch(path, {"csrf_token": csrf_token(html), **form_for(section)})
+        elif path == "/notice":  # "Continue the questionnaire for the clinic"
+            action = ACTION.search(html).group(1).replace("&amp;", "&")
+            seen = NOTICE.findall(html)
+            path, html = c.fetch(action, {"csrf_token": csrf_token(html), "notice": seen})
+        else:
             break
-        section = path.rsplit("/", 1)[1]
-        path, html = c.fetch(path, {"csrf_token": csrf_token(html), **form_for(section)})
     if path != "/check":
         raise JourneyError(f"expected the check page, got {path}")
+    return html
+
+
+def journey(base: str) -> tuple[int, str]:
+    """A new patient, start to summary; returns (requests sent, summary HTML)."""
+    c = Client(base)
+    html = to_check(c)
     path, html = c.fetch("/submit", {"csrf_token": csrf_token(html)})
     if path != "/summary" or "reference-code" not in html:
         raise JourneyError(f"expected the summary, got {path}")
@@ -400,15 +415,7 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
 
     # One real submission; its session cookie opens /summary from then on.
     c = Client(app.base)
-    path, html = c.fetch("/")
-    path, html = c.fetch("/start", {"csrf_token": csrf_token(html)})
-    while path.startswith("/questions/"):
-        section = path.rsplit("/", 1)[1]
-        path, html = c.fetch(path, {"csrf_token": csrf_token(html), **form_for(section)})
-        if c.counter.count > 2 * MAX_PAGES:
-            raise JourneyError("the wizard goes round in circles")
-    if path != "/check":
-        raise JourneyError(f"the answers did not reach the check page: {path}")
+    html = to_check(c)
     path, html = c.fetch("/submit", {"csrf_token": csrf_token(html)})
     if path != "/summary":
         raise JourneyError(f"submit did not lead to the summary: {path}")

@@ -15,8 +15,9 @@ import textwrap
 from pathlib import Path
 
 from .answers import AnswerError
-from .content import catalogue
+from .content import EMERGENCY, catalogue
 from .engine import citation, evaluate
+from .summary import plan
 
 EXIT_BAD_INPUT = 2
 
@@ -117,33 +118,35 @@ def cmd_explain(args) -> int:
     return 0
 
 
-HEADINGS = {
-    "urgent": "Contact a clinician promptly",
-    "discuss": "To discuss with your clinician",
-    "info": "Background",
-}
-
-
 def explain_text(result) -> str:
+    """The summary as text, in the summary's order (rules/summary.py), then the trace."""
     cat = catalogue()
+    shape = plan(result.to_dict())
     lines = [
         "This is education, not a diagnosis. Only a clinician who examines you can",
-        "say what is causing your pain. It is not for emergencies.",
+        "say what is causing your pain.",
         "",
     ]
-    for level, heading in HEADINGS.items():
-        statements = [s for s in result.statements if s.level == level]
+    parts = [
+        ("What to do now", [*shape.next_step, *shape.urgent]),
+        ("Key points to raise with your clinician", shape.key_points),
+        ("More about your answers", shape.more),
+        ("If things change", shape.end),
+    ]
+    for heading, statements in parts:
         if not statements:
             continue
         lines += [f"== {heading} ==", ""]
         for s in statements:
-            lines.append(f"* {s.title}  [{s.id}]")
-            lines.append(_wrap(s.text, "  "))
-            for n, pid in enumerate(s.citations, 1):
+            lines.append(f"* {s['title']}  [{s['id']}]")
+            lines.append(_wrap(s["text"], "  "))
+            for n, pid in enumerate(c["passage"] for c in s["citations"]):
                 c = citation(pid, cat)
-                lines.append(_wrap(f'[{n}] "{c["quote"]}"', "    "))
+                lines.append(_wrap(f'[{n + 1}] "{c["quote"]}"', "    "))
                 lines.append(f"        {c['publisher']} ({c['kind']}): {c['title']}")
             lines.append("")
+        if heading == "What to do now":
+            lines += [_wrap(EMERGENCY, ""), ""]
     lines += ["== How this was worked out ==", ""]
     for f in result.trace:
         matched = ", ".join(str(result.facts[i]) for i in f.matched) or "always"

@@ -112,9 +112,17 @@ class StatementDef:
     #: Added to the text for someone pregnant or recently given birth (medicines,
     #: scans and procedures: ask the midwife first).
     in_pregnancy: str = ""
+    #: Where the summary puts it: "next" (what to do now), "body" (a key point
+    #: or under "More about your answers") or "end" (the signs to watch for).
+    part: str = "body"
+    #: A key point's place among the key points (1 first); 0: never a key point,
+    #: always under "More about your answers".
+    rank: int = 0
 
 
-#: The last words of every urgent notice.
+PARTS = ("next", "body", "end")
+
+#: Said once wherever urgent notices are shown.
 EMERGENCY = "This app is not for emergencies: if you feel very unwell, call your emergency number."
 
 
@@ -165,8 +173,12 @@ class WarningPattern:
         return tuple(dict.fromkeys(c.question for way in self.ways for c in way))
 
     def statement(self) -> StatementDef:
-        """The urgent notice: what they told us, what to do, why, and the emergency words."""
-        parts = (self.told, self.do, self.advice_note, self.why, EMERGENCY)
+        """The urgent notice: what they told us, what to do, and why.
+
+        The emergency words (EMERGENCY) are said once by the page or the command
+        that shows the notices, not once per notice.
+        """
+        parts = (self.told, self.do, self.advice_note, self.why)
         return StatementDef(
             id=self.id,
             topic=self.topic,

@@ -224,7 +224,8 @@ FRAMES: tuple[tuple[str, str], ...] = (
         "source",
         r"The sources (?:say|list|describe|differ|name|mention|agree|stress)\b|One source\b"
         r"|Another (?:source|says|lists|describes)\b|The third source\b"
-        r"|Both (?:medically reviewed )?sources\b|None of the sources\b|Neither source\b"
+        r"|Both (?:medically reviewed )?sources\b|Two (?:of the )?sources\b"
+        r"|None of the sources\b|Neither source\b"
         r"|A (?:private )?clinic's blog\b|That clinic\b|The clinic's blog\b"
         r"|Cleveland Clinic\b|Verywell\b"
         r"|It (?:also )?(?:says|describes|lists|promotes|calls|adds)\b"

@@ -12,9 +12,40 @@
         function (input) { return wanted.indexOf(input.value) !== -1; }
       );
       group.hidden = !chosen;
-      var note = group.querySelector(".hint");
-      if (note) { note.hidden = true; }
     });
+  }
+
+  // With JavaScript the question appears only when it applies, so its "Answer this
+  // only if…" note is hidden. A hidden element named in aria-describedby is still
+  // read out, so the fieldset stops naming it too.
+  function hideConditionNotes() {
+    document.querySelectorAll("[data-condition-note]").forEach(function (note) {
+      note.hidden = true;
+      var fieldset = note.closest("fieldset");
+      var ids = (fieldset.getAttribute("aria-describedby") || "").split(" ").filter(
+        function (id) { return id && id !== note.id; }
+      );
+      if (ids.length) {
+        fieldset.setAttribute("aria-describedby", ids.join(" "));
+      } else {
+        fieldset.removeAttribute("aria-describedby");
+      }
+    });
+  }
+
+  // The GOV.UK error summary: a link goes to the question's first input; show the
+  // question (its legend) too, not only the input, then put the focus on the input.
+  // Without JavaScript the link is an ordinary anchor to the input.
+  function goToError(event) {
+    var link = event.target.closest("a[href^='#']");
+    var input = link && document.getElementById(link.getAttribute("href").slice(1));
+    var fieldset = input && input.closest("fieldset");
+    var legend = fieldset && fieldset.querySelector("legend");
+    if (!legend) { return; }
+    event.preventDefault();
+    history.pushState(null, "", link.hash);  // the address an anchor would give
+    legend.scrollIntoView();
+    input.focus({ preventScroll: true });
   }
 
   // "None of these" / "I don't know" clear the other boxes, and the other way round.
@@ -31,6 +62,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    hideConditionNotes();
     updateConditional();
     document.addEventListener("change", function (event) {
       exclusive(event);
@@ -38,7 +70,10 @@
     });
 
     var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      summary.addEventListener("click", goToError);
+    }
 
     document.querySelectorAll("[data-prevent-double-click]").forEach(function (button) {
       button.form.addEventListener("submit", function () {
@@ -53,17 +88,4 @@
     }
   });
 
-  // Print every citation's quote, whatever was open on screen.
-  window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details").forEach(function (d) {
-      d.setAttribute("data-was-open", d.open ? "1" : "");
-      d.open = true;
-    });
-  });
-  window.addEventListener("afterprint", function () {
-    document.querySelectorAll("details[data-was-open]").forEach(function (d) {
-      d.open = d.getAttribute("data-was-open") === "1";
-      d.removeAttribute("data-was-open");
-    });
-  });
 })();

@@ -51,3 +51,27 @@ def valid_answers() -> st.SearchStrategy[dict]:
 def complete_answers() -> st.SearchStrategy[dict]:
     """An answer set as the wizard makes it: every shown question answered."""
     return _answers(complete=True)
+
+
+def long_case() -> dict:
+    """The longest summary a person can get: every non-exclusive box ticked.
+
+    Each single-choice question gets, in questionnaire order, the option that
+    makes the most words of statements given the answers so far.
+    """
+    from rules.engine import evaluate
+
+    def words(answers: dict) -> int:
+        return sum(len(s.text.split()) for s in evaluate(answers).statements)
+
+    answers: dict = {}
+    for question in catalogue().questions.values():
+        if not is_shown(question, answers):
+            continue
+        if question.type == "multi":
+            answers[question.id] = [o.value for o in question.options if not o.exclusive]
+        else:
+            answers[question.id] = max(
+                question.values, key=lambda v: words({**answers, question.id: v})
+            )
+    return answers

@@ -82,6 +82,7 @@ ALL_STATEMENTS = frozenset(
         "other_treatments",
         # course
         "about_bme",
+        "about_bme_more",
         "recovery_time",
         "persistent_pain",
         "worse_or_back",
@@ -90,6 +91,8 @@ ALL_STATEMENTS = frozenset(
         "no_urgent_signs",
         "warning_signs_unknown",
         "felt_unwell",
+        "next_step_today",
+        "next_step_visit",
         "safety_net",
     }
 )
@@ -286,16 +289,20 @@ def expected_statements(answers: dict) -> set[str]:
 
     # Course, and when to see a clinician (course.py)
     say("about_bme", True)
+    say("about_bme_more", True)
     say("recovery_time", True)
     say("persistent_pain", bool(duration & {"3_to_12_months", "over_12_months"}))
     say("worse_or_back", bool(course & {"worse", "came_back"}))
-    say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and lasting_pain)
+    persistent = bool(duration & {"6_weeks_to_3_months", "3_to_12_months", "over_12_months"})
+    say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and persistent)
 
     # Warning signs not known, no false reassurance, the safety net (safety.py)
     unknown = warning_unknown(answers)
     say("no_urgent_signs", not red_flags and not unknown)
     say("warning_signs_unknown", not red_flags and unknown)
     say("felt_unwell", "yes" in unwell and not infection_flags)
+    say("next_step_today", bool(red_flags))
+    say("next_step_visit", not red_flags)
     say("safety_net", True)
 
     assert out <= ALL_STATEMENTS, out - ALL_STATEMENTS

@@ -142,7 +142,24 @@ def test_urgent_notices_say_what_to_do_first_and_not_for_emergencies(cat):
         text = cat.statements[w.id].text
         assert re.search(r"\b(promptly|today|tomorrow)\b", w.do), w.id
         assert text.index(w.do) < text.index(w.why), f"{w.id}: what to do comes before why"
-        assert text.endswith(EMERGENCY), w.id
+        # The emergency words are said once by the page that shows the notices.
+        assert EMERGENCY not in text, w.id
+
+
+def test_parts_and_ranks(cat):
+    """One instruction for each case (next), the safety net at the end, ranks for key points."""
+    from rules.content import PARTS
+
+    for s in cat.statements.values():
+        assert s.part in PARTS, s.id
+        assert s.rank >= 0, s.id
+        assert not (s.rank and s.part != "body"), f"{s.id}: only body statements are key points"
+        assert not (s.rank and s.level == "urgent"), f"{s.id}: notices go under What to do now"
+    assert {s.id for s in cat.statements.values() if s.part == "next"} == {
+        "next_step_today",
+        "next_step_visit",
+    }
+    assert cat.statements["about_bme"].rank == 1, "the core message is the first key point"
 
 
 def test_promotional_claims_are_attributed(cat):

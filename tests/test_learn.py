@@ -5,7 +5,7 @@ import re
 import pytest
 
 from rules import explain
-from rules.content import cases
+from rules.content import cases, catalogue
 from rules.engine import evaluate, rules
 
 from .web import RUNNER, answer_all, submit
@@ -140,7 +140,8 @@ def test_what_if_diff():
     assert "urgent_hip_stress" in diff.removed and "no_urgent_signs" in diff.added
     assert "imaging_mri" in diff.unchanged
     assert {"hip_under_strain", "athletic", "warn_hip_stress"} <= set(diff.rules_only_before)
-    assert diff.rules_only_after == ("no_warning_signs",)
+    assert set(diff.rules_only_after) == {"no_warning_signs", "book_the_visit"}
+    assert "contact_today" in diff.rules_only_before
 
 
 # --- The pages ------------------------------------------------
@@ -218,3 +219,25 @@ def test_own_answers_say_when_the_knowledge_base_changed(app, client):
         store.session().commit()
     html = client.get("/learn/cases/my-answers").get_data(as_text=True)
     assert "The knowledge base has changed since you sent them (version 2000.1" in html
+
+
+def test_own_reasoning_leads_back_to_the_summary(client):
+    answer_all(client, RUNNER)
+    submit(client)
+    result = evaluate(RUNNER)
+    made = result.statements[0].id
+    absent = next(s for s in catalogue().statements if s not in result.statement_ids)
+    back = '<a class="back-link" href="/summary">Back to your summary</a>'
+    for url in [
+        "/learn/cases/my-answers",
+        "/learn/cases/my-answers?step=3",
+        f"/learn/cases/my-answers/how/{made}",
+        f"/learn/cases/my-answers/why-not/{absent}",
+        "/learn/cases/my-answers/picture",
+    ]:
+        html = client.get(url).get_data(as_text=True)
+        assert back in html, url
+        assert html.index(back) < html.index("<main"), f"{url}: at the top of the page"
+    # A bundled case is not the reader's own: no summary to go back to.
+    html = client.get("/learn/cases/runner_hip_pain").get_data(as_text=True)
+    assert "Back to your summary" not in html

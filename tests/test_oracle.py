@@ -49,7 +49,7 @@ def test_engine_matches_oracle_on_complete_answers(answers):
 
 # --- (b) hand-written cases, against both -----------------------------------------------
 
-EVERYONE = {"about_bme", "recovery_time", "safety_net"}
+EVERYONE = {"about_bme", "about_bme_more", "recovery_time", "safety_net"}
 
 #: Every question a warning pattern reads, answered with no warning sign: only
 #: then may the summary say "no warning signs".
@@ -212,8 +212,8 @@ CASES = [
     ),
     pytest.param(
         {"age_band": "over_60", "pain_course": "worse", "imaging": ["none"]},
-        {"check_early", "worse_or_back", "imaging_mri", "clinic_claims"},
-        {"no_improvement"},
+        {"worse_or_back", "imaging_mri", "clinic_claims"},
+        {"no_improvement", "check_early"},  # worse, but not known to be persistent
         id="worse-pain-over-60",
     ),
     pytest.param(
@@ -329,7 +329,7 @@ def test_pinned_behaviour(answers, present, absent):
 
 
 def test_no_answers_gives_only_the_general_statements():
-    expected = {"about_bme", "recovery_time", "warning_signs_unknown", "safety_net"}
+    expected = EVERYONE | {"warning_signs_unknown", "next_step_visit"}
     assert expected_statements({}) == expected
     assert engine_ids({}) == expected
 

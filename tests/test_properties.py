@@ -61,6 +61,10 @@ def test_every_result_keeps_its_promises(answers):
     check_rendered(result)
     check_rests_on_given_answers(result, answers)
     check_urgent_first(result)
+    # The web app reads the patterns to decide when to interrupt (webapp/patient.py):
+    # the engine makes a notice exactly when its pattern applies.
+    urgent = {s.id for s in result.statements if s.level == "urgent"}
+    assert urgent == {w.id for w in catalogue().warnings.values() if w.applies(answers)}
     # Reproducible: the pooled engine, reset and reused, gives the same result.
     assert evaluate(answers).to_dict() == result.to_dict()
 

@@ -19,7 +19,7 @@ from rules.content import catalogue
 from rules.engine import evaluate
 from webapp import create_app
 from webapp import db as store
-from webapp.views import safety_net, summary_sections, what_to_do
+from webapp.views import what_to_do
 
 from .web import (
     RUNNER,
@@ -281,32 +281,26 @@ def test_a_submission_without_notices_stores_an_empty_list(app, client):
         assert store.get_submission(draft(app, client).reference).notices_shown == []
 
 
-# --- The summary -------------------------------------------------------------------
+# --- The summary (the rest of its shape: tests/test_web_summary.py) ----------------------
 
 
-def test_summary_puts_urgent_notices_before_the_reference_code(client):
+def test_summary_puts_urgent_notices_first(client):
     walk(client, INFECTION)
     submit(client)
     html = client.get("/summary").get_data(as_text=True)
-    notice = html.index(title("urgent_infection"))
-    instruction = html.index("Contact a clinician today")
-    assert html.index("<h1>Your summary</h1>") < html.index("Contact a clinician promptly")
-    assert notice < html.index('class="reference-code"')
-    assert instruction < html.index('class="reference-code"')
-    assert notice < html.index("This is not a diagnosis.")
-    # The full text and the citations right below it, also above the reference code.
-    text_at = html.index(statement_text(INFECTION, "urgent_infection"))
-    assert notice < text_at < html.index('class="reference-code"')
-    assert html.index('class="citations"') < html.index('class="reference-code"')
-    # The other topics come after the reference code, as before.
-    assert html.index('class="reference-code"') < html.index("To discuss with your")
+    name = str(escape(catalogue().statements["urgent_infection"].title.split(": ")[0]))
+    notice = html.index(name)
+    assert html.index("<h1>Your summary</h1>") < html.index(">What to do now</h2>") < notice
+    assert notice < html.index("This is not a diagnosis.") < html.index('class="reference-code"')
+    assert html.index("Contact a clinician today") < notice
 
 
-def test_summary_without_urgent_notices_starts_with_the_reference_code(client):
+def test_summary_without_urgent_notices_says_to_book_the_visit(client):
     walk(client, QUIET)
     submit(client)
     html = client.get("/summary").get_data(as_text=True)
-    assert "level-urgent" not in html and "Contact a clinician today" not in html
+    assert "next-step-urgent" not in html and "Contact a clinician today" not in html
+    assert html.index(">What to do now</h2>") < html.index("Book a visit with a clinician")
 
 
 def test_notice_after_submission_goes_to_the_summary(client):
@@ -316,50 +310,6 @@ def test_notice_after_submission_goes_to_the_summary(client):
     token = csrf_token(client.get("/summary").get_data(as_text=True))
     response = client.post("/notice?next=check", data={"csrf_token": token})
     assert path_of(response) == "/summary"
-
-
-SAFETY = {
-    "id": "safety_net",
-    "level": "info",
-    "title": "Signs to watch for",
-    "text": "If the pain gets much worse, or you get a fever, contact a clinician.",
-    "citations": [{"passage": "cc_infection"}],
-    "rests_on": [],
-}
-
-
-def test_summary_sections_leave_out_the_safety_net():
-    result = evaluate(INFECTION).to_dict()
-    result["statements"] = [s for s in result["statements"] if s["id"] != "safety_net"]
-    result["statements"].append(SAFETY)
-    ids = [s["id"] for g in summary_sections(result) for s in g["statements"]]
-    assert "safety_net" not in ids and "urgent_infection" in ids
-    net = safety_net(result)
-    assert net["id"] == "safety_net" and net["text"] == SAFETY["text"]
-    assert net["citations"][0]["publisher"]
-    without = {**result, "statements": [s for s in result["statements"] if s is not SAFETY]}
-    assert safety_net(without) is None
-
-
-def test_summary_ends_with_the_safety_net(app, client):
-    walk(client, QUIET)
-    submit(client)
-    with app.app_context():
-        db = store.session()
-        submission = store.get_submission(draft(app, client).reference)
-        result = dict(submission.result)
-        result["statements"] = [s for s in result["statements"] if s["id"] != "safety_net"] + [
-            SAFETY
-        ]
-        submission.result = result
-        db.commit()
-    html = client.get("/summary").get_data(as_text=True)
-    heading = html.index(">If things change</h2>")
-    assert html.count(SAFETY["text"]) == 1
-    assert html.index('id="answers-heading"') < heading < html.index(SAFETY["text"])
-    assert html.index(SAFETY["text"]) < html.index('id="finish-heading"')
-    background = html.index(">Background</h2>")
-    assert not background < html.index(SAFETY["text"]) < html.index('id="sources-heading"')
 
 
 # --- Settings --------------------------------------------------------------------------

@@ -1,15 +1,30 @@
 """The patient's journey through Flask's test client: every path, nothing lost."""
 
+import itertools
 import re
+import time
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from rules.engine import evaluate
+from webapp import create_app
 from webapp import db as store
+from webapp.cli import main
 from webapp.wizard import pages, prune
 
-from .web import RUNNER, answer_all, csrf_token, path_of, post_form, start, submit
+from .web import (
+    RUNNER,
+    answer_all,
+    continue_after_notice,
+    csrf_token,
+    page_data,
+    path_of,
+    post_form,
+    start,
+    submit,
+)
 
 
 def draft_answers(app, client) -> dict:
@@ -36,13 +51,14 @@ def test_whole_journey(app, client):
     html = client.get("/summary").get_data(as_text=True)
     reference = re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}", reference)
-    # Urgent notices first, then topics to discuss, then background.
-    assert html.index("Contact a clinician promptly") < html.index("To discuss with your")
-    assert html.index("To discuss with your") < html.index(">Background<")
+    # What to do now (with the urgent notice), then the key points, then the rest.
+    assert html.index(">What to do now</h2>") < html.index('id="statement-urgent_hip_stress"')
+    assert html.index('id="statement-urgent_hip_stress"') < html.index("Key points to raise")
+    assert html.index("Key points to raise") < html.index("More about your answers")
     expected = evaluate(RUNNER)
     for statement in expected.statements:
         assert f'id="statement-{statement.id}"' in html
-    assert "<details>" in html and "Cleveland Clinic Health Library" in html
+    assert "<details" in html and "Cleveland Clinic Health Library" in html
     assert "academic medical centre patient education" in html
     assert "This is not a diagnosis." in html
     with app.app_context():
@@ -221,3 +237,150 @@ def test_finish_and_clear(app, client):
 def test_pruned_answers_are_what_gets_evaluated():
     answers = {**RUNNER, "sex": "male"}
     assert "pregnancy" not in prune(answers)
+
+
+# --- Start again on a shared device ---------------------------------------------------
+
+
+def test_start_again_clears_the_draft_and_starts_a_new_one(app, client):
+    start(client)
+    post_form(client, "/questions/about", {"age_band": "40_60", "sex": "male"})
+    with client.session_transaction() as s:
+        old = s["draft"]
+    html = client.get("/").get_data(as_text=True)
+    assert "Continue where you left off" in html
+    assert 'action="/start-again"' in html and ">Start again</button>" in html
+    response = client.post("/start-again", data={"csrf_token": csrf_token(html)})
+    assert path_of(response) == "/questions/about"
+    with client.session_transaction() as s:
+        new = s["draft"]
+    assert new != old
+    with app.app_context():
+        assert store.session().get(store.Draft, old) is None
+    assert draft_answers(app, client) == {}
+    html = client.get("/").get_data(as_text=True)
+    assert "Start now" in html and "Start again" not in html
+
+
+def test_start_again_needs_the_form_token(app, client):
+    start(client)
+    post_form(client, "/questions/about", {"age_band": "40_60", "sex": "male"})
+    response = client.post("/start-again", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert draft_answers(app, client) == {"age_band": "40_60", "sex": "male"}
+
+
+def test_no_start_again_before_any_answer(client):
+    start(client)
+    html = client.get("/").get_data(as_text=True)
+    assert "Start again" not in html
+
+
+# --- Progress that does not jump ------------------------------------------------------
+
+PROGRESS = re.compile(r'class="progress-text" id="progress">Page (\d+) of (\d+)<')
+
+
+def progress_on_each_page(client, answers: dict) -> list[tuple[int, int]]:
+    """(page, total) as shown on each page of a whole journey, in order."""
+    response = start(client)
+    seen = []
+    while path_of(response).startswith(("/questions/", "/notice")):
+        if path_of(response) == "/notice":
+            response = continue_after_notice(client, response)
+            continue
+        section = path_of(response).rsplit("/", 1)[1]
+        html = client.get(f"/questions/{section}").get_data(as_text=True)
+        seen.append(tuple(map(int, PROGRESS.search(html).groups())))
+        response = client.post(
+            f"/questions/{section}",
+            data={"csrf_token": csrf_token(html), **page_data(section, answers)},
+        )
+    assert path_of(response) == "/check"
+    return seen
+
+
+MAN = {k: v for k, v in {**RUNNER, "sex": "male"}.items() if k != "pregnancy"}
+
+
+@pytest.mark.parametrize("answers", [RUNNER, MAN], ids=["pregnancy-page", "ruled-out"])
+def test_progress_total_never_grows(client, answers):
+    seen = progress_on_each_page(client, answers)
+    numbers = [n for n, _ in seen]
+    totals = [t for _, t in seen]
+    assert numbers == list(range(1, len(seen) + 1))
+    assert all(a >= b for a, b in itertools.pairwise(totals)), totals
+    assert totals[-1] == len(seen) == len(pages(answers)), "the last page is page N of N"
+
+
+# --- The clinic's time zone -----------------------------------------------------------
+
+NOVEMBER = datetime(2026, 11, 22, 14, 5)  # naive UTC, as stored
+JULY = datetime(2026, 7, 1, 13, 5)
+
+
+def shown(app, when: datetime) -> str:
+    return app.jinja_env.from_string("{{ when|local_time }}").render(when=when)
+
+
+def zone_app(tmp_path, zone: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "INSTANCE_PATH": tmp_path / "instance",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'tz.sqlite'}",
+            "TIMEZONE": zone,
+        }
+    )
+
+
+def test_local_time_in_the_clinic_zone(tmp_path):
+    london = zone_app(tmp_path, "Europe/London")
+    assert shown(london, NOVEMBER) == "22 November 2026, 14:05 GMT"
+    assert shown(london, JULY) == "1 July 2026, 14:05 BST"
+    new_york = zone_app(tmp_path, "America/New_York")
+    assert shown(new_york, NOVEMBER) == "22 November 2026, 09:05 EST"
+    assert shown(zone_app(tmp_path, "UTC"), NOVEMBER) == "22 November 2026, 14:05 UTC"
+
+
+def test_local_time_defaults_to_the_servers_zone(app, monkeypatch):
+    assert app.config["TIMEZONE"] == ""
+    try:
+        monkeypatch.setenv("TZ", "Asia/Tokyo")
+        time.tzset()
+        assert shown(app, NOVEMBER) == "22 November 2026, 23:05 JST"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_time_zone_is_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("BME_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BME_SECRET_KEY", "k")
+    monkeypatch.setenv("BME_TIMEZONE", "Australia/Sydney")
+    assert shown(create_app(), NOVEMBER) == "23 November 2026, 01:05 AEDT"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Londres", "../../etc/passwd", "GMT+1"])
+def test_unknown_time_zone_stops_the_app_at_start_up(tmp_path, monkeypatch, capsys, zone):
+    with pytest.raises(RuntimeError, match=r"BME_TIMEZONE.*Europe/London"):
+        zone_app(tmp_path, zone)
+    monkeypatch.setenv("BME_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BME_SECRET_KEY", "k")
+    monkeypatch.setenv("BME_TIMEZONE", zone)
+    assert main(["serve", "--port", "1"]) == 2
+    assert "is not a time zone known here" in capsys.readouterr().err
+
+
+# --- Accessible descriptions ------------------------------------------------------------
+
+
+def test_fieldset_description_leaves_out_the_help(client):
+    start(client)
+    html = client.get("/questions/about").get_data(as_text=True)
+    assert "Why we ask this" in html
+    assert "-why" not in re.findall(r"<fieldset[^>]*>", html)[0]
+    assert not re.search(r'aria-describedby="[^"]*-why', html)
+    html = post_form(client, "/questions/about", {"age_band": "30_39"}).get_data(as_text=True)
+    assert 'aria-describedby="sex-error"' in html

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
@@ -58,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Shown with every urgent notice: what to call now.
         EMERGENCY_NUMBER="your local emergency number",
         CLINIC_PHONE="",
+        # An IANA name such as "Europe/London"; empty means the server's own zone.
+        TIMEZONE="",
     )
     if test_config is None:
         app.config.from_prefixed_env("BME")
@@ -65,6 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["DRAFT_HOURS"] * 3600
     _secret_key(app)
+    zone = _time_zone(app.config["TIMEZONE"])
+    app.add_template_filter(lambda value: local_time(value, zone), "local_time")
     app.session_interface = SessionInterface()
 
     from . import db, errors, security
@@ -110,3 +116,32 @@ def _secret_key(app: Flask) -> None:
             key_file,
         )
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _time_zone(name: str) -> tzinfo | None:
+    """The clinic's zone, checked at start-up so that a typo never fails a request.
+
+    None means the server's own zone, which ``astimezone()`` follows with its
+    summer time.
+    """
+    if not name:
+        return None
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"BME_TIMEZONE={name!r} is not a time zone known here: use an IANA name "
+            'such as "Europe/London" or "America/New_York"'
+        ) from None
+
+
+def local_time(value: datetime, zone: tzinfo | None) -> str:
+    """A stored time (naive UTC, see db.utcnow) in the clinic's zone, for people.
+
+    For example "22 November 2026, 14:05 GMT": the zone's own abbreviation, since
+    a patient reads the clock on the wall, not UTC.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(zone)
+    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"

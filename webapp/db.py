@@ -27,7 +27,14 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    defer,
+    mapped_column,
+    sessionmaker,
+)
 
 
 def utcnow() -> datetime:
@@ -273,5 +280,13 @@ def delete_draft(token: str) -> None:
     db.commit()
 
 
-def get_submission(reference: str) -> Submission | None:
-    return session().scalar(select(Submission).where(Submission.reference == reference))
+def get_submission(reference: str, *, light: bool = False) -> Submission | None:
+    """A submission by its code; ``light`` leaves its answers and result to load on first use.
+
+    The patient's summary is rendered once and kept, so most views of it never
+    need the stored result (the largest column, with the engine's trace).
+    """
+    query = select(Submission).where(Submission.reference == reference)
+    if light:
+        query = query.options(defer(Submission.answers), defer(Submission.result))
+    return session().scalar(query)

@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from rules.answers import chosen, is_shown
@@ -28,16 +29,19 @@ from . import __version__
 from . import db as store
 from .forms import ActionForm, page_form_class
 from .views import (
+    Rendered,
     answer_groups,
     notice_items,
-    safety_net,
     sources_list,
-    summary_sections,
+    summary_view,
     what_to_do,
 )
 from .wizard import first_unanswered, may_visit, neighbours, pages, progress, prune
 
 bp = Blueprint("patient", __name__)
+
+#: Sent summaries, rendered once.
+SUMMARIES = Rendered()
 
 DRAFT_KEY = "draft"
 
@@ -70,16 +74,37 @@ def start():
     )
 
 
+def _new_draft() -> store.Draft:
+    draft = store.create_draft()
+    session.clear()
+    session[DRAFT_KEY] = draft.token
+    session.permanent = True
+    return draft
+
+
+def _clear_draft() -> None:
+    """Delete this browser's draft on the server and forget it (e.g. a shared device)."""
+    token = session.get(DRAFT_KEY)
+    if token:
+        store.delete_draft(token)
+    session.clear()
+
+
 @bp.post("/start")
 def begin():
     ActionForm()  # the CSRF token is checked for every POST (CSRFProtect)
     draft = current_draft()
     if draft is None or draft.reference:
-        draft = store.create_draft()
-        session.clear()
-        session[DRAFT_KEY] = draft.token
-        session.permanent = True
+        draft = _new_draft()
     return redirect(_next_url(draft.answers))
+
+
+@bp.post("/start-again")
+def start_again():
+    """Someone else's unfinished answers on a shared device: clear them, start afresh."""
+    ActionForm()
+    _clear_draft()
+    return redirect(_next_url(_new_draft().answers))
 
 
 def _page_questions(section_id: str, answers: dict):
@@ -187,7 +212,7 @@ def question(section_id):
     else:
         _, after = neighbours(section_id, new)
         target = after or first_unanswered(new) or CHECK
-    if _pending_notices(draft, new):
+    if _notice_due(draft, new):
         return redirect(url_for("patient.notice", **_notice_args(target, changing)))
     return redirect(_target_url(target, changing))
 
@@ -218,11 +243,24 @@ def _notice_target(answers: dict) -> tuple[str, bool]:
     return target, bool(request.args.get("change"))
 
 
-def _pending_notices(draft: store.Draft, answers: dict | None = None) -> list:
-    """Urgent statements these answers make that this draft has not shown yet."""
+def _notice_due(draft: store.Draft, answers: dict) -> bool:
+    """Whether these answers complete a warning pattern this draft has not shown yet.
+
+    Read from the patterns (warnings.toml), without running the engine on every
+    page saved: tests hold the rules to the patterns, so the engine makes an
+    urgent notice exactly when its pattern applies (tests/test_warnings.py).
+    The notice page itself shows what the engine says.
+    """
     seen = set(draft.notices or [])
-    result = evaluate(draft.answers if answers is None else answers)
-    return [s for s in result.statements if s.level == "urgent" and s.id not in seen]
+    return any(w.applies(answers) for w in catalogue().warnings.values() if w.id not in seen)
+
+
+def _pending_notices(draft: store.Draft) -> list:
+    """Urgent statements the draft's answers make that it has not shown yet."""
+    seen = set(draft.notices or [])
+    return [
+        s for s in evaluate(draft.answers).statements if s.level == "urgent" and s.id not in seen
+    ]
 
 
 def _render_notice(pending: list, target: str, changing: bool, *, status=200, problem=None):
@@ -374,30 +412,29 @@ def summary():
     draft = current_draft()
     if draft is None or not draft.reference:
         return _no_draft() if draft is None else redirect(_next_url(draft.answers))
-    submission = store.get_submission(draft.reference)
+    submission = store.get_submission(draft.reference, light=True)
     if submission is None:
         return _no_draft()
-    groups = summary_sections(submission.result)
-    return render_template(
-        "summary.html",
-        reference=submission.reference,
-        created_at=submission.created_at,
-        # Urgent notices stand first, above the reference code; the rest follow.
-        urgent=next((g for g in groups if g["level"] == "urgent"), None),
-        groups=[g for g in groups if g["level"] != "urgent"],
-        todo=what_to_do(current_app.config),
-        safety_net=safety_net(submission.result),
-        answers=answer_groups(submission.answers),
-        sources=sources_list(),
-        form=ActionForm(),
+    todo = what_to_do(current_app.config)
+    # Rendered once per submission (and knowledge base and clinic settings): it cannot change.
+    key = (submission.reference, submission.kb_version, catalogue().version, repr(todo))
+    body = SUMMARIES.get(
+        key,
+        lambda: render_template(
+            "_summary_body.html",
+            reference=submission.reference,
+            created_at=submission.created_at,
+            view=summary_view(submission.result),
+            todo=todo,
+            answers=answer_groups(submission.answers),
+            sources=sources_list(),
+        ),
     )
+    return render_template("summary.html", body=Markup(body), form=ActionForm())
 
 
 @bp.post("/finish")
 def finish():
     ActionForm()
-    token = session.get(DRAFT_KEY)
-    if token:
-        store.delete_draft(token)
-    session.clear()
+    _clear_draft()
     return render_template("cleared.html")

@@ -6,11 +6,15 @@ Shared by the patient's pages and (later) the staff and print views.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from rules.answers import chosen
 from rules.content import catalogue
 from rules.engine import citation
+from rules.summary import plan
 
 from .wizard import pages, shown_questions
 
@@ -50,11 +54,6 @@ def answer_groups(answers: dict) -> list[AnswerGroup]:
     return groups
 
 
-#: The statement that ends every summary (signs to watch for, what to do): shown
-#: under its own heading after the answers, not among the background topics.
-SAFETY_NET = "safety_net"
-
-
 def _summary_item(s: dict, cat) -> dict:
     """One stored statement as the summary shows it: numbered citations, answers in words."""
     based_on = []
@@ -62,44 +61,83 @@ def _summary_item(s: dict, cat) -> dict:
         q = cat.questions.get(ref["question"])
         if q and ref["value"] in q.values:
             based_on.append(f"{q.short_text} {q.option(ref['value']).label}")
+    citations = [
+        {"number": n, **citation(c["passage"], cat)}
+        for n, c in enumerate(s["citations"], 1)
+        if c["passage"] in cat.passages
+    ]
+    warning = cat.warnings.get(s["id"])
     return {
         "id": s["id"],
         "title": s["title"],
+        # An urgent notice's name: its title without the instruction after the colon.
+        "name": s["title"].split(": ")[0],
+        "do": warning.do if warning else "",
         "text": s["text"],
-        "citations": [
-            {"number": n, **citation(c["passage"], cat)}
-            for n, c in enumerate(s["citations"], 1)
-            if c["passage"] in cat.passages
-        ],
+        "citations": citations,
+        "sources": compact_sources(citations, cat),
         "based_on": based_on,
     }
 
 
-def summary_sections(result: dict) -> list[dict]:
-    """Statements grouped by level, each with numbered citations and its answers in words.
+def compact_sources(citations: list[dict], cat) -> str:
+    """ "Cleveland Clinic [1, 3]; Verywell Health [2]": a statement's sources, for print."""
+    numbers: dict[str, list[str]] = {}
+    for c in citations:
+        name = cat.sources[c["source"]].short or c["publisher"]
+        numbers.setdefault(name, []).append(str(c["number"]))
+    return "; ".join(f"{name} [{', '.join(n)}]" for name, n in numbers.items())
 
-    The safety net is left out: ``safety_net`` gives it, for its own place at the end.
+
+def summary_view(result: dict) -> dict:
+    """A stored result as the patient's summary shows it (the order of rules/summary.py)."""
+    cat = catalogue()
+    shape = plan(result)
+    return {
+        part: [_summary_item(s, cat) for s in getattr(shape, part)]
+        for part in ("next_step", "urgent", "key_points", "more", "end")
+    }
+
+
+class Rendered:
+    """Pages that cannot change, rendered once: the least recently used dropped first.
+
+    A sent summary never changes, yet rendering it (citations, quotes, answers)
+    costs several times a plain page; bench/bench_load.py measures the gain.
+    Safe across waitress's threads; each worker process keeps its own.
+    """
+
+    def __init__(self, size: int = 512):
+        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        page = render()  # outside the lock: two threads may render the same page once each
+        with self._lock:
+            self._items[key] = page
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return page
+
+
+def summary_sections(result: dict) -> list[dict]:
+    """Statements grouped by level, each with numbered citations: the staff's view.
+
+    What to do now and the signs to watch for are the patient's, not the staff's.
     """
     cat = catalogue()
+    topics = plan(result).topics()
     groups = []
     for level, heading in LEVEL_HEADINGS.items():
-        items = [
-            _summary_item(s, cat)
-            for s in result["statements"]
-            if s["level"] == level and s["id"] != SAFETY_NET
-        ]
+        items = [_summary_item(s, cat) for s in topics if s["level"] == level]
         if items:
             groups.append({"level": level, "heading": heading, "statements": items})
     return groups
-
-
-def safety_net(result: dict) -> dict | None:
-    """The safety-net statement of a stored result, as the summary shows it, if made."""
-    cat = catalogue()
-    for s in result["statements"]:
-        if s["id"] == SAFETY_NET:
-            return _summary_item(s, cat)
-    return None
 
 
 def sources_list() -> list:
@@ -152,7 +190,7 @@ def compact_citations(result: dict) -> list[dict]:
     """Statements with short citation labels ("Cleveland Clinic, Verywell"), for print."""
     cat = catalogue()
     out = []
-    for s in result["statements"]:
+    for s in plan(result).topics():
         publishers = []
         for c in s["citations"]:
             passage = cat.passages.get(c["passage"])

@@ -50,9 +50,28 @@ def neighbours(section_id: str, answers: dict) -> tuple[str | None, str | None]:
     return (ids[i - 1] if i > 0 else None, ids[i + 1] if i + 1 < len(ids) else None)
 
 
+def may_be_asked(question: Question, answers: dict) -> bool:
+    """Asked now, or could still be: the answer it depends on is not given yet."""
+    rule = question.show_when
+    if rule is None:
+        return True
+    if rule.question in answers:
+        return is_shown(question, answers)
+    return may_be_asked(catalogue().questions[rule.question], answers)
+
+
 def progress(section_id: str, answers: dict) -> tuple[int, int]:
-    """(this page's number, pages in all), counting only pages this person will see."""
-    ids = [s.id for s in pages(answers)]
+    """(this page's number, pages this person may still see).
+
+    A page that could still appear (pregnancy, before sex is answered) counts
+    until an answer rules it out, so that going forward the total only shrinks:
+    "Page 2 of 9" never becomes "Page 3 of 10".
+    """
+    ids = [
+        s.id
+        for s in catalogue().sections.values()
+        if any(may_be_asked(q, answers) for q in catalogue().section_questions(s.id))
+    ]
     return (ids.index(section_id) + 1 if section_id in ids else 0, len(ids))
 
 

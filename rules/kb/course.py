@@ -29,8 +29,13 @@ class CourseRules(Topic):
 
     @Rule(salience=STATE)
     def what_bme_is(self):
-        """Everyone: what bone marrow edema is, in plain words."""
+        """Everyone: what bone marrow edema is, that MRI shows it, and that a clinician decides."""
         self.say("about_bme")
+
+    @Rule(salience=STATE)
+    def more_about_bme(self):
+        """Everyone: how it shows itself and how serious it is, as the sources say."""
+        self.say("about_bme_more")
 
     @Rule(salience=STATE)
     def how_long_recovery_takes(self):
@@ -49,9 +54,9 @@ class CourseRules(Topic):
 
     @Rule(
         OR(A.age_band(value=L("40_60") | L("over_60")), Athletic()),
-        LastingPain(),
+        A.pain_duration(value=L("6_weeks_to_3_months") | L("3_to_12_months") | L("over_12_months")),
         salience=STATE,
     )
     def do_not_overlook(self):
-        """Lasting pain in an athlete or someone over 40 should not be overlooked."""
+        """Pain for six weeks or more in an athlete or someone over 40 should not be overlooked."""
         self.say("check_early")

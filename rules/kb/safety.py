@@ -6,7 +6,7 @@ from .infection import INFECTION_FLAGS
 
 
 class SafetyRules(Topic):
-    """Warning signs not known, no false reassurance, and the safety net."""
+    """What to do now, warning signs not known, no false reassurance, and the safety net."""
 
     topic = "safety"
 
@@ -62,6 +62,16 @@ class SafetyRules(Topic):
     def feeling_unwell(self):
         """Feeling generally unwell, without an infection warning: tell the clinician."""
         self.say("felt_unwell")
+
+    @Rule(RedFlag(), salience=STATE)
+    def contact_today(self):
+        """A warning sign: the one thing to do now is contact a clinician today."""
+        self.say("next_step_today")
+
+    @Rule(NOT(RedFlag()), salience=STATE)
+    def book_the_visit(self):
+        """No warning sign: book or keep the visit, and bring this summary."""
+        self.say("next_step_visit")
 
     @Rule(salience=STATE)
     def safety_net(self):

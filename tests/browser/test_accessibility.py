@@ -64,7 +64,9 @@ def walk(page: Page, audit) -> None:
     audit("check")
     press(page, "Send and see my summary")
     expect(page).to_have_url(re.compile(r"/summary$"))
-    page.locator(".citations details summary").first.click()  # one citation open
+    page.locator(".key-point .sources-of > summary").first.click()  # one key point's quotes
+    page.locator("details.more > summary").click()  # the other topics, and one of them
+    page.locator(".more-item > summary").first.click()
     audit("summary")
     page.emulate_media(media="print")
     audit("summary-print")

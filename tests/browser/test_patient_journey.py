@@ -9,6 +9,8 @@ import subprocess
 import pytest
 from playwright.sync_api import Page, expect
 
+from rules.content import catalogue
+
 from .patient import (
     NOTICE_AFTER,
     NOTICES,
@@ -52,8 +54,8 @@ def test_whole_journey(any_page, screenshots, tmp_path):
     snap_page("01-start")
     press(page, "Start now")
     expect_section(page, "about")
-    # Before "sex" is answered the pregnancy page is not counted yet.
-    expect(page.locator(".progress-text")).to_have_text("Page 1 of 9")
+    # The pregnancy page counts until an answer rules it out: the total never grows.
+    expect(page.locator(".progress-text")).to_have_text(f"Page 1 of {len(SECTIONS)}")
 
     # --- A validation error: one answer given, one missing -------------------------
     age, sex = question("age_band"), question("sex")
@@ -129,30 +131,31 @@ def test_whole_journey(any_page, screenshots, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_have_text("Your summary")
     reference = page.locator(".reference-code").inner_text().strip()
     assert REFERENCE.match(reference), reference
-    levels = page.locator("section.level")
-    expect(levels.first).to_have_class(re.compile(r"\blevel-urgent\b"))
-    expect(levels.first.get_by_role("heading", level=2)).to_have_text(
-        "Contact a clinician promptly"
-    )
-    statement = levels.first.locator(f"#statement-{URGENT}")
+    # What to do now comes first, with the urgent notice's own instruction.
+    next_step = page.locator("section.next-step")
+    expect(next_step).to_have_class(re.compile(r"\bnext-step-urgent\b"))
+    expect(next_step.get_by_role("heading", level=2)).to_have_text("What to do now")
+    statement = next_step.locator(f"#statement-{URGENT}")
     expect(statement).to_be_visible()
-    # Citations are closed <details>; a click opens one and shows the quote.
-    citation = statement.locator(".citations details").first
-    quote = citation.locator(".quote")
-    expect(citation).not_to_have_attribute("open", "")
+    expect(statement).to_contain_text(catalogue().warnings[URGENT].do)
+    # Its why and quotes are closed <details>; a click opens them.
+    why = statement.locator("details").first
+    quote = why.locator(".quote").first
+    expect(why).not_to_have_attribute("open", "")
     expect(quote).to_be_hidden()
-    citation.locator("summary").click()
-    expect(citation).to_have_attribute("open", "")
+    why.locator("summary").click()
+    expect(why).to_have_attribute("open", "")
     expect(quote).to_be_visible()
-    # On a phone, the urgent notice's instruction and title are on the first screen.
+    # On a phone, the instruction and the notice are on the first screen.
     page.set_viewport_size({"width": 390, "height": 844})
     page.evaluate("window.scrollTo(0, 0)")
-    for first_screen in [levels.first.locator(".instruction"), statement.locator("h3")]:
+    for first_screen in [
+        next_step.locator(".instruction").first,
+        statement.locator(":scope > p > strong"),
+    ]:
         box = first_screen.bounding_box()
         assert box and box["y"] + box["height"] <= 844, box
-    assert (
-        statement.locator("h3").bounding_box()["y"] < page.locator(".reference").bounding_box()["y"]
-    )
+    assert statement.bounding_box()["y"] < page.locator(".reference").bounding_box()["y"]
     page.set_viewport_size({"width": 1280, "height": 900})
     print_button = page.get_by_role("button", name="Print this summary")
     if javascript:
@@ -176,7 +179,7 @@ def test_whole_journey(any_page, screenshots, tmp_path):
             timeout=30,
         ).stdout
         assert reference in text
-        assert "Contact a clinician promptly" in text
+        assert "What to do now" in text
         assert "Finish and clear" not in text
         assert "Print this summary" not in text
 

@@ -52,11 +52,11 @@ def test_a_warning_interrupts_and_comes_first(browser, base_url, screenshots, ca
         expect(page).to_have_url(re.compile(r"/check$"))
         press(page, "Send and see my summary")
         expect(page).to_have_url(re.compile(r"/summary$"))
-        first = catalogue().statements[notices[0]].title
-        notice = page.get_by_role("heading", name=first)
+        notice = page.locator(f"section.next-step #statement-{notices[0]}")
         expect(notice).to_be_visible()
+        expect(notice).to_contain_text(catalogue().warnings[notices[0]].do)
         assert notice.bounding_box()["y"] < page.locator(".reference").bounding_box()["y"]
         expect(page.get_by_text("No warning signs reported")).to_have_count(0)
-        expect(page.get_by_role("heading", name="If things change")).to_be_visible()
+        expect(page.get_by_role("heading", name="Signs to watch for")).to_be_visible()
     finally:
         context.close()
