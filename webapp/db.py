@@ -27,14 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    defer,
-    mapped_column,
-    sessionmaker,
-)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
 def utcnow() -> datetime:
@@ -280,13 +273,24 @@ def delete_draft(token: str) -> None:
     db.commit()
 
 
-def get_submission(reference: str, *, light: bool = False) -> Submission | None:
-    """A submission by its code; ``light`` leaves its answers and result to load on first use.
+def get_submission(reference: str) -> Submission | None:
+    return session().scalar(select(Submission).where(Submission.reference == reference))
 
-    The patient's summary is rendered once and kept, so most views of it never
-    need the stored result (the largest column, with the engine's trace).
+
+def sent_summary(token: str | None):
+    """The sent submission of a live draft, as (reference, kb_version, created_at), or None.
+
+    One light query for the summary page, which is rendered once and kept: most
+    views of it need nothing else from the database.
     """
-    query = select(Submission).where(Submission.reference == reference)
-    if light:
-        query = query.options(defer(Submission.answers), defer(Submission.result))
-    return session().scalar(query)
+    if not token:
+        return None
+    return (
+        session()
+        .execute(
+            select(Submission.reference, Submission.kb_version, Submission.created_at)
+            .join(Draft, Draft.reference == Submission.reference)
+            .where(Draft.token == token, Draft.updated_at >= utcnow() - draft_lifetime())
+        )
+        .first()
+    )

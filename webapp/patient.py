@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from rules.answers import chosen, is_shown
@@ -407,30 +407,43 @@ def submit():
     return redirect(url_for("patient.summary"))
 
 
+#: Stands for the finish form's CSRF token in a kept summary page.
+TOKEN_SLOT = "\x00csrf\x00"
+
+
 @bp.get("/summary")
 def summary():
-    draft = current_draft()
-    if draft is None or not draft.reference:
-        return _no_draft() if draft is None else redirect(_next_url(draft.answers))
-    submission = store.get_submission(draft.reference, light=True)
-    if submission is None:
-        return _no_draft()
-    todo = what_to_do(current_app.config)
-    # Rendered once per submission (and knowledge base and clinic settings): it cannot change.
-    key = (submission.reference, submission.kb_version, catalogue().version, repr(todo))
-    body = SUMMARIES.get(
-        key,
-        lambda: render_template(
-            "_summary_body.html",
-            reference=submission.reference,
-            created_at=submission.created_at,
-            view=summary_view(submission.result),
-            todo=todo,
-            answers=answer_groups(submission.answers),
-            sources=sources_list(),
-        ),
+    sent = store.sent_summary(session.get(DRAFT_KEY))
+    if sent is None:
+        draft = current_draft()
+        if draft is None or not draft.reference:
+            return _no_draft() if draft is None else redirect(_next_url(draft.answers))
+        return _no_draft()  # the submission has been deleted
+    if "_flashes" in session:  # a message to show: this once, not kept
+        return _summary_page(sent, generate_csrf())
+    # A sent summary cannot change: the page is rendered once (per knowledge base and
+    # clinic settings) and kept, with a slot for this session's form token.
+    key = (sent.reference, sent.kb_version, catalogue().version, repr(_todo()))
+    page = SUMMARIES.get(key, lambda: _summary_page(sent, TOKEN_SLOT))
+    return page.replace(TOKEN_SLOT, generate_csrf())
+
+
+def _todo() -> dict:
+    return what_to_do(current_app.config)
+
+
+def _summary_page(sent, token: str) -> str:
+    submission = store.get_submission(sent.reference)
+    return render_template(
+        "summary.html",
+        reference=sent.reference,
+        created_at=sent.created_at,
+        view=summary_view(submission.result),
+        todo=_todo(),
+        answers=answer_groups(submission.answers),
+        sources=sources_list(),
+        form_token=token,
     )
-    return render_template("summary.html", body=Markup(body), form=ActionForm())
 
 
 @bp.post("/finish")

@@ -104,6 +104,8 @@ class Rendered:
 
     A sent summary never changes, yet rendering it (citations, quotes, answers)
     costs several times a plain page; bench/bench_load.py measures the gain.
+    Pages are keyed by what they depend on; they hold health data, so they stay
+    in the server's memory, never in a cookie or a log.
     Safe across waitress's threads; each worker process keeps its own.
     """
 
