@@ -11,7 +11,7 @@ web summary, the print view and ``bme explain`` read the same way:
 4. the signs to watch for (part "end").
 
 Medical terms are explained in a few words the first time a summary uses them
-(``glossary.toml``), in that reading order. It works on the stored form of a
+(``glossary.toml``): first in what shows before anything is opened. It works on the stored form of a
 result (``Result.to_dict()``), so a summary can be shown again without running
 the engine.
 """
@@ -76,7 +76,13 @@ class Plan:
     end: list[dict] = field(default_factory=list)
 
     def reading_order(self) -> list[dict]:
-        return [*self.next_step, *self.urgent, *self.key_points, *self.more, *self.end]
+        """What shows before anything is opened, then what opens: terms are explained in this order.
+
+        Shown: what to do now, the key points, the signs to watch for (and each
+        notice's instruction, from warnings.toml); behind a tap: each notice's
+        reasons and the other topics.
+        """
+        return [*self.next_step, *self.key_points, *self.end, *self.urgent, *self.more]
 
     def topics(self) -> list[dict]:
         """The notices and topics, without the patient's instruction and safety net."""
@@ -114,7 +120,7 @@ def plan(result: dict) -> Plan:
     out.key_points = [body[n][1] for n in keys]
     out.more = [s for n, (_, s) in enumerate(body) if n not in keys]
     explained: set[str] = set()
-    for group in (out.next_step, out.urgent, out.key_points, out.more, out.end):
+    for group in (out.next_step, out.key_points, out.end, out.urgent, out.more):
         group[:] = [{**s, "text": explain_terms(s["text"], explained)} for s in group]
     return out
 
