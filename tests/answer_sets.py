@@ -7,6 +7,8 @@ question is covered without a change to this file.
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import strategies as st
 
 from rules.answers import is_shown
@@ -74,4 +76,28 @@ def long_case() -> dict:
             answers[question.id] = max(
                 question.values, key=lambda v: words({**answers, question.id: v})
             )
+    return answers
+
+
+def random_answers(rng: random.Random, skip: float = 0.2) -> dict:
+    """A valid answer set from a seeded generator, for samples too large for hypothesis.
+
+    Each shown question is left out with probability ``skip``; a multi-choice
+    answer is an exclusive option alone (one time in five) or some of the others,
+    in the catalogue's order, as the wizard sends them.
+    """
+    answers: dict = {}
+    for question in catalogue().questions.values():
+        if not is_shown(question, answers) or rng.random() < skip:
+            continue
+        if question.type == "single":
+            answers[question.id] = rng.choice(question.values)
+            continue
+        exclusive = [o.value for o in question.options if o.exclusive]
+        combinable = [o.value for o in question.options if not o.exclusive]
+        if exclusive and rng.random() < 0.2:
+            answers[question.id] = [rng.choice(exclusive)]
+        else:
+            k = rng.randint(1, len(combinable))
+            answers[question.id] = sorted(rng.sample(combinable, k), key=combinable.index)
     return answers

@@ -15,33 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from rules.answers import AnswerError, is_shown, validate
-from rules.content import cases, catalogue
+from rules.answers import AnswerError, validate
+from rules.content import cases
 from rules.engine import EnginePool, KnowledgeBase, evaluate, evaluate_naive
 from rules.facts import Statement, answer_facts
+
+from .answer_sets import random_answers
 
 TESTS = Path(__file__).resolve().parent
 
 #: Many conditions at once, so that most rules fire (a bundled case).
 FULL = cases()["everything_at_once"].answers
-
-
-def random_answers(rng: random.Random) -> dict:
-    """A valid answer set drawn from the catalogue: some questions left out."""
-    answers: dict = {}
-    for question in catalogue().questions.values():
-        if not is_shown(question, answers) or rng.random() < 0.2:
-            continue
-        if question.type == "single":
-            answers[question.id] = rng.choice(question.values)
-            continue
-        exclusive = [o.value for o in question.options if o.exclusive]
-        combinable = [o.value for o in question.options if not o.exclusive]
-        if exclusive and rng.random() < 0.2:
-            answers[question.id] = [rng.choice(exclusive)]
-        else:
-            answers[question.id] = rng.sample(combinable, rng.randint(1, len(combinable)))
-    return answers
 
 
 def answer_sets() -> dict[str, dict]:

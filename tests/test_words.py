@@ -21,12 +21,11 @@ import textstat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.answers import is_shown
 from rules.content import cases, catalogue
 from rules.engine import PLACEHOLDER, Result, evaluate, render
 from rules.language import sentences
 from rules.summary import glossary, plan
-from tests.answer_sets import complete_answers, long_case, valid_answers
+from tests.answer_sets import complete_answers, long_case, random_answers, valid_answers
 
 MAX_GRADE = 8  # Flesch-Kincaid grade of each statement, with its longest answers
 MAX_MEDIAN_GRADE = 6  # over all statements
@@ -98,31 +97,12 @@ MEDICAL_WORDS = (
 # --- Answer sets -------------------------------------------------------------------
 
 
-def _random_answers(rng: random.Random, complete: bool) -> dict:
-    """A valid answer set, as tests/answer_sets.py makes them, from a seeded generator."""
-    answers: dict = {}
-    for question in catalogue().questions.values():
-        if not is_shown(question, answers) or (not complete and rng.random() < 0.3):
-            continue
-        if question.type == "single":
-            answers[question.id] = rng.choice(question.values)
-            continue
-        exclusive = [o.value for o in question.options if o.exclusive]
-        combinable = [o.value for o in question.options if not o.exclusive]
-        if exclusive and rng.random() < 0.15:
-            answers[question.id] = [rng.choice(exclusive)]
-        else:
-            k = rng.randint(1, len(combinable))
-            answers[question.id] = sorted(rng.sample(combinable, k), key=combinable.index)
-    return answers
-
-
 @cache
 def sample() -> tuple:
     """Seeded answer sets and their results: the bundled cases, the long case and 1,000 more."""
     rng = random.Random(9)
     answer_sets = [c.answers for c in cases().values()] + [long_case()]
-    answer_sets += [_random_answers(rng, complete=n % 3 != 0) for n in range(1000)]
+    answer_sets += [random_answers(rng, skip=0.3 if n % 3 == 0 else 0) for n in range(1000)]
     return tuple((answers, evaluate(answers)) for answers in answer_sets)
 
 

@@ -9,6 +9,8 @@ missing browser is a failure, so that the tests cannot silently stop running.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import threading
 from pathlib import Path
 
@@ -122,3 +124,21 @@ def serious_violations(axe, page) -> list:
         for v in axe.run(page).response["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+def pdf_text(path) -> str:
+    """A PDF's text laid out as printed (poppler's pdftotext; .ci/run installs it)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+
+
+def pdf_pages(path) -> int:
+    out = subprocess.run(
+        ["pdfinfo", str(path)], check=True, capture_output=True, text=True, timeout=30
+    ).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))

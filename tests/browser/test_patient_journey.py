@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from rules.content import catalogue
 
+from .conftest import pdf_text
 from .patient import (
     NOTICE_AFTER,
     NOTICES,
@@ -171,13 +171,7 @@ def test_whole_journey(any_page, screenshots, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     shutil.copy(pdf, screenshots / f"{mode}-06-summary.pdf")
     if shutil.which("pdftotext"):
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout
+        text = pdf_text(pdf)
         assert reference in text
         assert "What to do now" in text
         assert "Finish and clear" not in text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -13,7 +12,7 @@ from playwright.sync_api import expect
 from webapp import auth
 
 from ..web import RUNNER, answer_all, submit
-from .conftest import new_page, serious_violations
+from .conftest import new_page, pdf_text, serious_violations
 
 PASSWORD = "browser staff password"
 
@@ -62,9 +61,7 @@ def test_sign_in_find_open_and_print(page, reference, tmp_path, screenshots):
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages == 1, f"the print view took {pages} A4 pages"
     if shutil.which("pdftotext"):
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
+        text = pdf_text(pdf)
         assert reference in text and "Not a diagnosis" in text
         assert text.index("Urgent notices") < text.index("Answers") < text.index("Topics")
         assert "Sign out" not in text

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -30,7 +29,7 @@ from rules.engine import evaluate
 from rules.summary import KEY_POINTS
 from tests.answer_sets import long_case
 
-from .conftest import new_page, serious_violations
+from .conftest import new_page, pdf_pages, pdf_text, serious_violations
 from .patient import SECTIONS, answer_page, expect_section, press
 
 PHONE = {"width": 390, "height": 844}
@@ -57,13 +56,6 @@ def walk(page: Page, answers: dict) -> None:
 def shown_words(page: Page) -> int:
     """Words a reader sees before opening anything: innerText skips closed <details>."""
     return len(page.locator("body").inner_text().split())
-
-
-def pdf_pages(path) -> int:
-    out = subprocess.run(
-        ["pdfinfo", str(path)], check=True, capture_output=True, text=True, timeout=30
-    ).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
@@ -128,13 +120,7 @@ def test_the_long_case_fits_a_phone_and_two_pages(
         page.pdf(path=pdf, format="A4")
         shutil.copy(pdf, screenshots / f"summary-long-{mode}.pdf")
         figures["printed_pages"] = pdf_pages(pdf)
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout
+        text = pdf_text(pdf)
         reference = page.locator(".reference-code").inner_text().strip()
         assert reference in text and "What to do now" in text
         assert re.search(r"Sources: [^\n]*\[1(, \d+)*\]", text), "compact numbered citations print"
