@@ -30,6 +30,8 @@ class Source:
     #: A few words for compact citations (print view).
     short: str = ""
     caution: str = ""
+    #: How our texts name it, so that a reader always knows which source says what.
+    called: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,12 @@ class Difference:
     id: str
     note: str
     passages: tuple[str, ...]
+    #: The passages whose citation calls for saying the difference (default: all).
+    touch: tuple[str, ...] = ()
+
+    @property
+    def touched_by(self) -> frozenset[str]:
+        return frozenset(self.touch or self.passages)
 
 
 @dataclass(frozen=True)
@@ -248,13 +256,16 @@ def catalogue() -> Catalogue:
         for s in statements_raw["statement"]
     ]
     return Catalogue(
-        sources={s["id"]: Source(**s) for s in sources_raw["source"]},
+        sources={
+            s["id"]: Source(**{**s, "called": tuple(s.get("called", ()))})
+            for s in sources_raw["source"]
+        },
         passages={p["id"]: Passage(**p) for p in _load("passages.toml")["passage"]},
         sections={s["id"]: Section(**s) for s in questions_raw["section"]},
         questions={q["id"]: _question(q) for q in questions_raw["question"]},
         statements={s.id: s for s in statements},
         differences=tuple(
-            Difference(d["id"], d["note"], tuple(d["passages"]))
+            Difference(d["id"], d["note"], tuple(d["passages"]), tuple(d.get("touch", ())))
             for d in sources_raw.get("difference", [])
         ),
         version=statements_raw["version"],
@@ -323,3 +334,123 @@ def cases() -> dict[str, Case]:
             expect_absent=tuple(raw["expect_absent"]),
         )
     return found
+
+
+# --- The "Learn about bone marrow edema" page ------------------------------------------
+
+#: The page's topics, in the order the page shows them (learn.toml keeps this order).
+LEARN_TOPICS = (
+    "what_it_is",
+    "causes",
+    "sites",
+    "symptoms",
+    "tests",
+    "treatments",
+    "outlook",
+    "when_to_see",
+    "differences",
+)
+
+
+@dataclass(frozen=True)
+class LearnClaim:
+    """One thing a source says, in our plain words, with the passages that say it."""
+
+    text: str
+    citations: tuple[str, ...]
+    #: A sub-heading within the topic, e.g. the family of causes.
+    group: str = ""
+    #: In the "differences" topic: the ``[[difference]]`` of sources.toml it presents.
+    difference: str = ""
+
+
+@dataclass(frozen=True)
+class LearnTopic:
+    """A section of the learn page: what all three sources say about one subject."""
+
+    id: str
+    title: str
+    #: How a summary's link names it: "What the three sources say about <about>".
+    about: str
+    claims: tuple[LearnClaim, ...]
+    intro: str = ""
+    #: The statements (statements.toml, warnings.toml) whose summary item links here.
+    statements: tuple[str, ...] = ()
+
+
+@cache
+def learn() -> tuple[LearnTopic, ...]:
+    """The learn page's topics (learn.toml), in page order; loaded once per process."""
+    return tuple(
+        LearnTopic(
+            id=t["id"],
+            title=t["title"],
+            about=t["about"],
+            intro=t.get("intro", ""),
+            statements=tuple(t.get("statements", ())),
+            claims=tuple(
+                LearnClaim(**{**c, "citations": tuple(c["citations"])}) for c in t["claim"]
+            ),
+        )
+        for t in _load("learn.toml")["topic"]
+    )
+
+
+@cache
+def learn_topic_of() -> dict[str, LearnTopic]:
+    """The learn-page topic each statement links to, by statement id."""
+    return {sid: topic for topic in learn() for sid in topic.statements}
+
+
+# --- Coverage: what the sources say, and where the app says it ---------------------------
+
+COVERAGE_FAMILIES = (
+    "definition",
+    "type",
+    "cause",
+    "condition",
+    "site",
+    "symptom",
+    "test",
+    "treatment",
+    "outlook",
+    "faq",
+    "when_to_see",
+)
+
+
+@dataclass(frozen=True)
+class CoverageItem:
+    """One distinct thing a source says about bone marrow edema (coverage.toml)."""
+
+    id: str
+    source: str
+    family: str
+    what: str
+    #: The passages that quote it.
+    passages: tuple[str, ...]
+
+
+@cache
+def coverage() -> tuple[CoverageItem, ...]:
+    return tuple(
+        CoverageItem(**{**i, "passages": tuple(i["passages"])})
+        for i in _load("coverage.toml")["item"]
+    )
+
+
+def cited_passages() -> set[str]:
+    """Passages the app shows: cited by a statement (or urgent notice) or a learn claim."""
+    cat = catalogue()
+    cited = {pid for s in cat.statements.values() for pid in s.citations}
+    return cited | {pid for topic in learn() for c in topic.claims for pid in c.citations}
+
+
+def coverage_gaps() -> list[CoverageItem]:
+    """Items of the coverage table that nothing the app shows quotes.
+
+    Computed, never declared: an item is covered when one of its passages is
+    cited by a statement or by a claim of the learn page.
+    """
+    cited = cited_passages()
+    return [item for item in coverage() if not cited & set(item.passages)]

@@ -222,14 +222,14 @@ FRAMES: tuple[tuple[str, str], ...] = (
     ),
     (
         "source",
-        r"The sources (?:say|list|describe|differ|name|mention|agree|stress)\b|One source\b"
-        r"|Another (?:source|says|lists|describes)\b|The third source\b"
+        r"The sources (?:say|list|describe|differ|name|mention|agree|stress)\b"
         r"|Both (?:medically reviewed )?sources\b|Two (?:of the )?sources\b"
         r"|None of the sources\b|Neither source\b"
         r"|A (?:private )?clinic's blog\b|That clinic\b|The clinic's blog\b"
         r"|Cleveland Clinic\b|Verywell\b"
         r"|It (?:also )?(?:says|describes|lists|promotes|calls|adds)\b"
-        r"|They (?:also )?(?:say|list|describe|differ|stress)\b|These are that clinic's claims\b",
+        r"|They (?:also )?(?:say|list|describe|differ|stress|name)\b"
+        r"|These are that clinic's claims\b",
     ),
     ("instruction", rf"(?:{_VERBS})\b|(?:If|When)\b.*?,\s+(?:{_verbs_lower})\b"),
     ("disclaimer", "|".join(re.escape(d) for d in DISCLAIMERS)),

@@ -156,6 +156,7 @@ def expected_statements(answers: dict) -> set[str]:
     # sites.py
     weight_bearing_site = bool(sites & {"knee", "hip_groin", "ankle_foot"})
     inflamed_site = "yes" in swelling or "yes" in warmth
+    tender = "yes" in values("tenderness")
 
     # course.py
     lasting_pain = bool(
@@ -220,7 +221,7 @@ def expected_statements(answers: dict) -> set[str]:
     say("night_pain", "night" in pattern)
     say("weight_bearing_pain", bool(pattern & {"weight_bearing", "stairs"}))
     say("limping", "limping" in pattern)
-    say("swelling_warmth", inflamed_site and not infection_flags)
+    say("swelling_warmth", (inflamed_site or tender) and not infection_flags)
 
     # Injuries, sport and repeated strain (injury.py)
     say("urgent_hip_stress", "hip_stress" in red_flags)
@@ -283,7 +284,13 @@ def expected_statements(answers: dict) -> set[str]:
     # Treatments (treatment.py)
     say("conservative_care", answered("pain_sites"))
     say("no_improvement", bool(treatments - {"none"}) and not_improving)
-    say("clinic_claims", ("biologic" in treatments or lasting_pain) and not pregnant_or_postpartum)
+    months_of_pain = bool(duration & {"3_to_12_months", "over_12_months"})
+    say(
+        "clinic_claims",
+        ("biologic" in treatments or ("bme" in mri_result and months_of_pain))
+        and "under_18" not in age
+        and not pregnant_or_postpartum,
+    )
     say("surgery_options", "vascular" in families or "surgery" in treatments)
     say("other_treatments", bool(treatments & {"shock_wave", "bone_medicines"}))
 

@@ -87,7 +87,8 @@ def test_pregnancy_adds_ask_your_midwife_to_medicines_and_procedures(cat):
     """In pregnancy, each statement about medicines, scans or procedures says to ask first."""
     answers = CASES["pregnant_hip_pain"].answers
     cautious = {sid for sid, s in cat.statements.items() if s.in_pregnancy}
-    assert {"conservative_care", "other_treatments", "steroid_link"} <= cautious
+    # steroid_link already says not to stop a steroid without advice, in pregnancy or not.
+    assert {"conservative_care", "other_treatments", "surgery_options"} <= cautious
     pregnant = {s.id: s for s in evaluate(answers).statements}
     not_pregnant = {s.id: s for s in evaluate({**answers, "pregnancy": "no"}).statements}
     assert "conservative_care" in pregnant and "clinic_claims" not in pregnant

@@ -57,8 +57,10 @@ def test_sources_are_described(cat):
 
 
 def test_no_orphan_passages(cat):
-    cited = {pid for s in cat.statements.values() for pid in s.citations}
-    assert sorted(set(cat.passages) - cited) == []
+    """Every passage is shown: cited by a statement or by the learn page (learn.toml)."""
+    from rules.content import cited_passages
+
+    assert sorted(set(cat.passages) - cited_passages()) == []
 
 
 def test_every_source_is_used(cat):
@@ -170,15 +172,148 @@ def test_promotional_claims_are_attributed(cat):
             assert "clinic's claims" in s.text, s.id
 
 
+# --- Who says what (issue 10) ----------------------------------------------------
+
+#: Saying that more than one source says it ("none of the sources mentions fever" does not).
+PLURAL = re.compile(
+    r"\b(?:(?<!none of )the sources(?! do not)|they (?:agree|differ|name|say|list|describe)"
+    r"|both|two (?:of the )?sources|all three)\b",
+    re.IGNORECASE,
+)
+
+
+def texts(cat):
+    """Every text of ours that cites passages: statements (with their pregnancy line)
+    and the urgent notices' reasons."""
+    for s in cat.statements.values():
+        if s.level == "urgent":  # only its reason is backed by passages; the rest is ours
+            yield s.id, cat.warnings[s.id].why, s.citations
+        else:
+            yield s.id, f"{s.text} {s.in_pregnancy}", s.citations
+
+
+def named(cat, text: str) -> set[str]:
+    low = text.lower()
+    return {s.id for s in cat.sources.values() if any(c.lower() in low for c in s.called)}
+
+
+def test_every_source_has_names(cat):
+    for s in cat.sources.values():
+        assert s.called, s.id
+
+
+def test_sources_are_named_as_cited(cat):
+    """Each source said by name, only when cited; "the sources" only when two are."""
+    for sid, text, citations in texts(cat):
+        cited = {cat.passages[p].source for p in citations}
+        said = named(cat, text)
+        assert said <= cited, f"{sid} names {sorted(said - cited)} without citing it"
+        if PLURAL.search(text):
+            assert len(cited) >= 2, f"{sid} says the sources, citing one: {sorted(cited)}"
+        else:
+            assert cited <= said, f"{sid} cites {sorted(cited - said)} without naming it"
+
+
+def test_naming_check_can_fail(cat):
+    one = ("x", "The sources say it is fluid in the bone.", ("cc_definition",))
+    unnamed = ("y", "Cleveland Clinic says X. It says Y.", ("cc_definition", "vw_mri"))
+    wrong = ("z", "Verywell Health says so.", ("cc_definition",))
+    for sid, text, citations in (one, unnamed, wrong):
+        cited = {cat.passages[p].source for p in citations}
+        said = named(cat, text)
+        ok = said <= cited and (len(cited) >= 2 if PLURAL.search(text) else cited <= said)
+        assert not ok, sid
+
+
+def test_the_clinic_blog_is_always_named(cat):
+    """The promotional source is never hidden in "the sources" (review D)."""
+    promotional = {s.id for s in cat.sources.values() if "promotional" in s.kind}
+    for sid, text, citations in texts(cat):
+        if promotional & {cat.passages[p].source for p in citations}:
+            assert promotional <= named(cat, text), sid
+
+
 def test_differences_between_sources_are_stated(cat):
+    """A statement touching a point where the sources differ says so, with both sides."""
     assert cat.differences
     for d in cat.differences:
         sides = {cat.passages[pid].source for pid in d.passages}
         assert len(sides) >= 2, d.id
-        for s in cat.statements.values():
-            cited_sides = {cat.passages[pid].source for pid in s.citations if pid in d.passages}
-            if len(cited_sides) >= 2:
-                assert "differ" in s.text, f"{s.id} cites both sides of {d.id}"
+        assert set(d.touched_by) <= set(d.passages), d.id
+        for sid, text, citations in texts(cat):
+            if not d.touched_by & set(citations):
+                continue
+            cited_sides = {cat.passages[p].source for p in citations if p in d.passages}
+            assert len(cited_sides) >= 2, f"{sid} touches {d.id} citing one side only"
+            assert "differ" in text, f"{sid} touches {d.id} without saying the sources differ"
+
+
+#: Claims that carry a number, a duration or a treatment, with the passage that backs
+#: each: (statement, our words, the passage, its words). Every such claim must be here
+#: (test_numbers_and_treatments_are_backed), so that a new one is checked too.
+CLAIMS = [
+    ("hip_site", r"3 to 6 months", "ozer_transient_osteoporosis", r"3–6 months"),
+    ("hip_site", r"pain and trouble moving if untreated", "ozer_transient_osteoporosis",
+     r"significant pain and mobility issues if untreated"),
+    ("recovery_time", r"4 to 12 months", "cc_recovery", r"four to 12 months"),
+    ("recovery_time", r"two years or more", "cc_recovery", r"two years or more"),
+    ("recovery_time", r"weeks to months", "ozer_recovery", r"weeks to months"),
+    ("bmes_profile", r"between 30 and 60", "cc_bmes_who", r"between the ages of 30 and 60"),
+    ("check_early", r"over 40", "ozer_over_40", r"over 40"),
+    ("check_early", r"fractures or avascular necrosis", "ozer_over_40",
+     r"fractures or avascular necrosis"),
+    ("conservative_care", r"rest, often for several months", "cc_rest",
+     r"rest, often for several months"),
+    ("conservative_care", r"NSAIDs and physical therapy", "cc_symptom_care",
+     r"NSAIDs\)\. Physical therapy"),
+    ("conservative_care", r"crutches", "ozer_rest", r"Crutches"),
+    ("conservative_care", r"NSAIDs, exercises and bone medicines", "ozer_medication",
+     r"NSAIDs.*bisphosphonates"),
+    ("clinic_claims", r"intraosseous bioplasty", "ozer_bioplasty", r"intraosseous bioplasty"),
+    ("clinic_claims", r"PRP or stem cells", "ozer_prp", r"PRP or stem cell therapy"),
+    ("clinic_claims", r"rest, NSAIDs and physical therapy", "cc_symptom_care", r"NSAIDs"),
+    ("clinic_claims", r"surgery for some cases", "vw_core", r"core decompression may be done"),
+    ("surgery_options", r"surgery", "vw_core", r"doesn’t always require surgery"),
+    ("surgery_options", r"surgery rare", "ozer_surgery_rare", r"surgery is rare"),
+    ("surgery_options", r"core decompression \(drilling small holes", "cc_core",
+     r"drill small holes"),
+    ("surgery_options", r"bone grafts", "cc_bone_grafts", r"bone grafts"),
+    ("surgery_options", r"transplant of stem cells, especially if cancer",
+     "cc_stem_cells", r"transplant with stem cells, especially if there’s a cancerous"),
+    ("other_treatments", r"shock wave therapy is done without surgery or a hospital stay",
+     "vw_shock_wave", r"noninvasive procedure performed on an outpatient basis"),
+    ("other_treatments", r"bisphosphonates", "ozer_medication", r"bisphosphonates"),
+    ("steroid_link", r"steroid injections as a treatment", "cc_steroid_injections",
+     r"Steroid injections"),
+]  # fmt: skip
+
+NUMBER_OR_TREATMENT = re.compile(
+    r"\b\d+\b|\b(?:two|three|four|five|six|twelve)\s+(?:days|weeks|months|years)\b"
+    r"|\b(?:NSAIDs?|physical therapy|crutches|bisphosphonates?|shock wave|core decompression"
+    r"|bone grafts?|stem cells?|PRP|bioplasty|steroid injections?|surgery|transplant)\b",
+    re.IGNORECASE,
+)
+
+
+def test_claims_table_holds(cat):
+    for sid, ours, pid, theirs in CLAIMS:
+        s = cat.statements[sid]
+        assert re.search(ours, s.text), f"{sid}: {ours!r} not in its text"
+        assert pid in s.citations, f"{sid} does not cite {pid}"
+        assert re.search(theirs, cat.passages[pid].quote.replace("\n", " ")), f"{pid}: {theirs!r}"
+
+
+def test_numbers_and_treatments_are_backed(cat):
+    """Every number, duration and treatment a statement names sits in a claim of CLAIMS."""
+    for sid, text, _ in texts(cat):
+        text = PLACEHOLDER.sub("", text)
+        covered = [m.span() for ours in (c[1] for c in CLAIMS if c[0] == sid)
+                   for m in re.finditer(ours, text)]  # fmt: skip
+        for m in NUMBER_OR_TREATMENT.finditer(text):
+            assert any(a <= m.start() and m.end() <= b for a, b in covered), (
+                f"{sid}: {m.group(0)!r} in {text[max(0, m.start() - 40) : m.end() + 20]!r} "
+                "has no claim in CLAIMS"
+            )
 
 
 # --- Questions ------------------------------------------------------------------

@@ -114,6 +114,11 @@ FRAME_ONLY_EXAMPLES = [
     "The sources are clear: it is bone marrow edema.",
     "Symptoms often go in 4 to 12 months.",
     "Bone marrow edema is common after sprains.",
+    # A source is always named, so that a reader knows who says it (issue 10).
+    "One source says symptoms often go in 4 to 12 months.",
+    "Another lists stress fractures of the hip among the injuries linked to it.",
+    "Another source says it is not serious.",
+    "The third source says it is rare.",
 ]
 
 SAFE_EXAMPLES = [
@@ -126,14 +131,14 @@ SAFE_EXAMPLES = [
     "Your answers say you take steroid tablets.",
     # What a named source says.
     "The sources list osteoarthritis among the causes of bone marrow edema.",
-    "One source says men between 30 and 60.",
-    "One source says symptoms often go in 4 to 12 months.",
-    "Another lists stress fractures of the hip among the injuries linked to bone marrow edema.",
+    "Cleveland Clinic says men between 30 and 60.",
+    "Verywell Health says symptoms often go in 4 to 12 months.",
+    "A clinic's blog lists stress fractures of the hip among the injuries linked to it.",
     "The sources agree that MRI is the scan that shows bone marrow edema.",
     "They differ on CT: one says X-rays and CT scans often fail to show it, e.g. early on.",
     "It also describes transient osteoporosis of the hip, a rare condition that usually "
     "settles within 3 to 6 months.",
-    "One source is a private clinic's blog.",
+    "The clinic's blog promotes the clinic's own procedure.",
     "These are that clinic's claims, not independent advice.",
     "None of the sources mentions fever.",
     "The sources list swollen and warm joints among the signs that can go with bone marrow edema.",

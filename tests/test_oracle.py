@@ -68,6 +68,38 @@ QUIET = {
 }
 
 CASES = [
+    # The clinic's promoted procedures: only to adults, not in pregnancy, who tried PRP
+    # or stem cells, or whose MRI showed edema after months of pain (issue 10).
+    pytest.param(
+        {**QUIET, "imaging": ["mri"], "mri_result": "bme", "pain_duration": "over_12_months"},
+        {"clinic_claims", "mri_showed_bme"},
+        set(),
+        id="edema-on-mri-and-a-year-of-pain-hears-the-clinic-claims",
+    ),
+    pytest.param(
+        {**QUIET, "imaging": ["mri"], "mri_result": "bme", "pain_duration": "2_to_6_weeks"},
+        {"mri_showed_bme"},
+        {"clinic_claims"},
+        id="edema-on-mri-and-weeks-of-pain-does-not",
+    ),
+    pytest.param(
+        {**QUIET, "age_band": "under_18", "treatments": ["biologic"]},
+        set(),
+        {"clinic_claims"},
+        id="never-to-children",
+    ),
+    pytest.param(
+        {**QUIET, "sex": "female", "treatments": ["biologic"], "pregnancy": "pregnant"},
+        set(),
+        {"clinic_claims"},
+        id="never-in-pregnancy",
+    ),
+    pytest.param(
+        {**QUIET, "tenderness": "yes"},
+        {"swelling_warmth"},
+        set(),
+        id="tenderness-is-read",
+    ),
     pytest.param(
         {"pain_sites": ["knee"], "warmth": "yes", "fever": "yes"},
         {"urgent_infection", "knee_site", "weight_bearing_site", "conservative_care"},
@@ -212,8 +244,9 @@ CASES = [
     ),
     pytest.param(
         {"age_band": "over_60", "pain_course": "worse", "imaging": ["none"]},
-        {"worse_or_back", "imaging_mri", "clinic_claims"},
-        {"no_improvement", "check_early"},  # worse, but not known to be persistent
+        {"worse_or_back", "imaging_mri"},
+        # worse, but not known to be persistent; no MRI showing edema, no PRP tried
+        {"no_improvement", "check_early", "clinic_claims"},
         id="worse-pain-over-60",
     ),
     pytest.param(

@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     from . import db, errors, security
+    from .about import bp as about_bp
     from .learn import bp as learn_bp
     from .patient import bp as patient_bp
     from .staff import bp as staff_bp
@@ -85,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(about_bp)
 
     from .cli import init_db_command
 

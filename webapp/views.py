@@ -11,8 +11,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+from flask import url_for
+
 from rules.answers import chosen
-from rules.content import catalogue
+from rules.content import catalogue, learn_topic_of
 from rules.engine import citation
 from rules.summary import plan
 
@@ -68,6 +70,7 @@ def _summary_item(s: dict, cat) -> dict:
     ]
     warning = cat.warnings.get(s["id"])
     return {
+        **learn_link(s["id"]),
         "id": s["id"],
         "title": s["title"],
         # An urgent notice's name: its title without the instruction after the colon.
@@ -77,6 +80,20 @@ def _summary_item(s: dict, cat) -> dict:
         "citations": citations,
         "sources": compact_sources(citations, cat),
         "based_on": based_on,
+    }
+
+
+def learn_link(statement_id: str) -> dict:
+    """Where a statement's topic is on the learn page, said inside its closed sources.
+
+    A statement of an older knowledge base may have no topic: then no link.
+    """
+    topic = learn_topic_of().get(statement_id)
+    if topic is None:
+        return {"learn_url": "", "learn_text": ""}
+    return {
+        "learn_url": url_for("about.page", _anchor=topic.id),
+        "learn_text": f"What the three sources say about {topic.about}",
     }
 
 

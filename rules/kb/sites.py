@@ -72,3 +72,8 @@ class SitesSymptomsRules(Topic):
     def local_signs_without_fever(self):
         """Swelling or warmth without an infection warning: background on local signs."""
         self.say("swelling_warmth")
+
+    @Rule(A.tenderness(value="yes"), NOT(RedFlag(kind=INFECTION_FLAGS)), salience=STATE)
+    def tender_without_fever(self):
+        """Tenderness when pressing, without an infection warning: the same background."""
+        self.say("swelling_warmth")

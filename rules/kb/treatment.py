@@ -1,6 +1,6 @@
-from experta import NOT, OR, L, Rule
+from experta import AND, NOT, OR, L, Rule
 
-from ..facts import A, CauseFamily, LastingPain, NotImproving, PregnantOrPostpartum
+from ..facts import A, CauseFamily, NotImproving, PregnantOrPostpartum
 from .base import STATE, Topic
 
 
@@ -20,12 +20,19 @@ class TreatmentRules(Topic):
         self.say("no_improvement")
 
     @Rule(
-        OR(A.treatments(value="biologic"), LastingPain()),
+        OR(
+            A.treatments(value="biologic"),
+            AND(
+                A.mri_result(value="bme"),
+                A.pain_duration(value=L("3_to_12_months") | L("over_12_months")),
+            ),
+        ),
+        NOT(A.age_band(value="under_18")),
         NOT(PregnantOrPostpartum()),
         salience=STATE,
     )
     def promoted_procedures(self):
-        """Lasting pain, or PRP or stem cells tried, not in pregnancy: one clinic's claims."""
+        """PRP or stem cells tried, or BME on MRI and months of pain; adults, not pregnant."""
         self.say("clinic_claims")
 
     @Rule(OR(CauseFamily(name="vascular"), A.treatments(value="surgery")), salience=STATE)

@@ -26,10 +26,19 @@ class VascularSteroidRules(Topic):
 
     @Rule(SteroidExposure(), salience=STATE)
     def steroid_medicines(self):
-        """Corticosteroid use is among the things linked to bone marrow edema."""
+        """Corticosteroid use: one source links it with BME, another uses steroid injections."""
+        self.say("steroid_link")
+
+    @Rule(
+        SteroidExposure(),
+        A.steroid_duration(value=L("under_3_months") | L("3_months_or_more")),
+        salience=STATE,
+    )
+    def steroid_medicines_for_a_time(self):
+        """How long steroids were taken goes into the same statement, for the clinician."""
         self.say("steroid_link")
 
     @Rule(CauseFamily(name="vascular"), salience=STATE)
     def osteonecrosis_cause(self):
-        """Bone marrow edema can be an early sign of osteonecrosis."""
+        """Osteonecrosis: a cause of BME in two sources, and BME can come early in it."""
         self.say("osteonecrosis_link")
