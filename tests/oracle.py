@@ -215,7 +215,7 @@ def expected_statements(answers: dict) -> set[str]:
     # Where it hurts and how the pain behaves (sites.py)
     say("weight_bearing_site", weight_bearing_site)
     say("knee_site", "knee" in sites)
-    say("hip_site", "hip_groin" in sites)
+    say("hip_site", "hip_groin" in sites and not red_flags & {"hip_stress", "cannot_bear_weight"})
     say("ankle_foot_site", "ankle_foot" in sites)
     say("spine_site", "spine" in sites)
     say("night_pain", "night" in pattern)
@@ -255,10 +255,7 @@ def expected_statements(answers: dict) -> set[str]:
     say("metabolic_link", "metabolic" in families)
     say(
         "bmes_profile",
-        "male" in sex
-        and bool(age & {"30_39", "40_60"})
-        and weight_bearing_site
-        and "trauma" not in families,
+        "male" in sex and bool(age & {"30_39", "40_60"}) and weight_bearing_site and not families,
     )
     say("bmes_related", bool(history & {"high_cholesterol", "low_vitamin_d"}))
 
@@ -282,14 +279,15 @@ def expected_statements(answers: dict) -> set[str]:
     )
 
     # Treatments (treatment.py)
-    say("conservative_care", answered("pain_sites"))
+    say("conservative_care", answered("pain_sites") and not red_flags)
     say("no_improvement", bool(treatments - {"none"}) and not_improving)
     months_of_pain = bool(duration & {"3_to_12_months", "over_12_months"})
     say(
         "clinic_claims",
         ("biologic" in treatments or ("bme" in mri_result and months_of_pain))
         and "under_18" not in age
-        and not pregnant_or_postpartum,
+        and not pregnant_or_postpartum
+        and not red_flags,
     )
     say("surgery_options", "vascular" in families or "surgery" in treatments)
     say("other_treatments", bool(treatments & {"shock_wave", "bone_medicines"}))
@@ -297,15 +295,15 @@ def expected_statements(answers: dict) -> set[str]:
     # Course, and when to see a clinician (course.py)
     say("about_bme", True)
     say("about_bme_more", True)
-    say("recovery_time", True)
+    say("recovery_time", not red_flags)
     say("persistent_pain", bool(duration & {"3_to_12_months", "over_12_months"}))
-    say("worse_or_back", bool(course & {"worse", "came_back"}))
-    persistent = bool(duration & {"6_weeks_to_3_months", "3_to_12_months", "over_12_months"})
-    say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and persistent)
+    say("worse_or_back", "came_back" in course)
+    weeks = "6_weeks_to_3_months" in duration
+    say("check_early", (bool(age & {"40_60", "over_60"}) or athletic) and weeks)
 
     # Warning signs not known, no false reassurance, the safety net (safety.py)
     unknown = warning_unknown(answers)
-    say("no_urgent_signs", not red_flags and not unknown)
+    say("no_urgent_signs", not red_flags and not unknown and "yes" not in unwell)
     say("warning_signs_unknown", not red_flags and unknown)
     say("felt_unwell", "yes" in unwell and not infection_flags)
     say("next_step_today", bool(red_flags))

@@ -258,10 +258,8 @@ CLAIMS = [
     ("recovery_time", r"4 to 12 months", "cc_recovery", r"four to 12 months"),
     ("recovery_time", r"two years or more", "cc_recovery", r"two years or more"),
     ("recovery_time", r"weeks to months", "ozer_recovery", r"weeks to months"),
-    ("bmes_profile", r"between 30 and 60", "cc_bmes_who", r"between the ages of 30 and 60"),
+    ("bmes_profile", r"aged 30 to 60", "cc_bmes_who", r"between the ages of 30 and 60"),
     ("check_early", r"over 40", "ozer_over_40", r"over 40"),
-    ("check_early", r"fractures or avascular necrosis", "ozer_over_40",
-     r"fractures or avascular necrosis"),
     ("conservative_care", r"rest, often for several months", "cc_rest",
      r"rest, often for several months"),
     ("conservative_care", r"NSAIDs and physical therapy", "cc_symptom_care",
@@ -283,8 +281,8 @@ CLAIMS = [
     ("other_treatments", r"shock wave therapy is done without surgery or a hospital stay",
      "vw_shock_wave", r"noninvasive procedure performed on an outpatient basis"),
     ("other_treatments", r"bisphosphonates", "ozer_medication", r"bisphosphonates"),
-    ("steroid_link", r"steroid injections as a treatment", "cc_steroid_injections",
-     r"Steroid injections"),
+    ("steroid_link", r"steroid injections as a treatment for more serious cases",
+     "cc_steroid_injections", r"more serious form.*Steroid injections"),
 ]  # fmt: skip
 
 NUMBER_OR_TREATMENT = re.compile(

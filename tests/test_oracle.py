@@ -49,7 +49,8 @@ def test_engine_matches_oracle_on_complete_answers(answers):
 
 # --- (b) hand-written cases, against both -----------------------------------------------
 
-EVERYONE = {"about_bme", "about_bme_more", "recovery_time", "safety_net"}
+#: recovery_time too, unless a warning sign shows: no reassurance beside a warning.
+EVERYONE = {"about_bme", "about_bme_more", "safety_net"}
 
 #: Every question a warning pattern reads, answered with no warning sign: only
 #: then may the summary say "no warning signs".
@@ -102,8 +103,15 @@ CASES = [
     ),
     pytest.param(
         {"pain_sites": ["knee"], "warmth": "yes", "fever": "yes"},
-        {"urgent_infection", "knee_site", "weight_bearing_site", "conservative_care"},
-        {"swelling_warmth", "no_urgent_signs", "infection_history"},
+        {"urgent_infection", "knee_site", "weight_bearing_site"},
+        # no "rest and wait", no "it usually goes away" beside the warning
+        {
+            "swelling_warmth",
+            "no_urgent_signs",
+            "infection_history",
+            "conservative_care",
+            "recovery_time",
+        },
         id="fever-and-warm-knee-is-urgent",
     ),
     pytest.param(
@@ -114,8 +122,9 @@ CASES = [
     ),
     pytest.param(
         {"pain_sites": ["hip_groin"], "athlete": "yes"},
-        {"urgent_hip_stress", "overload_link", "hip_site"},
-        {"athlete_care", "no_urgent_signs"},
+        {"urgent_hip_stress", "overload_link"},
+        # hip_site's "usually goes within 3 to 6 months" is not said beside a possible fracture
+        {"athlete_care", "no_urgent_signs", "hip_site"},
         id="athlete-with-hip-pain-is-urgent",
     ),
     pytest.param(
@@ -244,9 +253,10 @@ CASES = [
     ),
     pytest.param(
         {"age_band": "over_60", "pain_course": "worse", "imaging": ["none"]},
-        {"worse_or_back", "imaging_mri"},
-        # worse, but not known to be persistent; no MRI showing edema, no PRP tried
-        {"no_improvement", "check_early", "clinic_claims"},
+        {"imaging_mri"},
+        # worse, but not known to be persistent; no MRI showing edema, no PRP tried;
+        # worse_or_back is about pain that came back
+        {"no_improvement", "check_early", "clinic_claims", "worse_or_back"},
         id="worse-pain-over-60",
     ),
     pytest.param(
@@ -335,8 +345,9 @@ CASES = [
             "injury": "yes",
             "injury_kind": ["sprain_twist"],
         },
-        {"swelling_warmth", "felt_unwell", "no_urgent_signs"},
-        {"urgent_infection", "urgent_fever_unsure"},
+        {"swelling_warmth", "felt_unwell"},
+        # "no warning signs" is not said beside feeling unwell
+        {"urgent_infection", "urgent_fever_unsure", "no_urgent_signs"},
         id="swollen-sprained-ankle-with-a-cold-is-no-false-alarm",
     ),
     pytest.param(
@@ -362,7 +373,7 @@ def test_pinned_behaviour(answers, present, absent):
 
 
 def test_no_answers_gives_only_the_general_statements():
-    expected = EVERYONE | {"warning_signs_unknown", "next_step_visit"}
+    expected = EVERYONE | {"warning_signs_unknown", "next_step_visit", "recovery_time"}
     assert expected_statements({}) == expected
     assert engine_ids({}) == expected
 

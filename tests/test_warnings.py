@@ -193,9 +193,10 @@ def _check(answers: dict, cat, pool: EnginePool | None = None) -> None:
     applies = {w.id for w in cat.warnings.values() if w.applies(answers)}
     notices = {sid for sid in ids if cat.statements[sid].level == "urgent"}
     assert notices == applies, answers
-    reassured = not applies and not warning_unknown(answers)
+    unwell = answers.get("unwell") == "yes"  # said, so never "no warning signs" beside it
+    reassured = not applies and not warning_unknown(answers) and not unwell
     assert ("no_urgent_signs" in ids) == reassured, answers
-    assert ("warning_signs_unknown" in ids) == (not applies and not reassured), answers
+    assert ("warning_signs_unknown" in ids) == (not applies and warning_unknown(answers)), answers
     assert "safety_net" in ids
 
 

@@ -292,7 +292,8 @@ def test_summary_puts_urgent_notices_first(client):
     notice = html.index(name)
     assert html.index("<h1>Your summary</h1>") < html.index(">What to do now</h2>") < notice
     assert notice < html.index("This is not a diagnosis.") < html.index('class="reference-code"')
-    assert html.index("Contact a clinician today") < notice
+    first_instruction = catalogue().statements["next_step_today"].text.split(",")[0]
+    assert html.index(first_instruction) < notice
 
 
 def test_summary_without_urgent_notices_says_to_book_the_visit(client):

@@ -389,9 +389,9 @@ def test_fixed_wording_fits_the_answers():
     texts = _texts({"pain_sites": ["spine"], "pain_pattern": ["limping"]})
     assert "limping" in texts
     assert not re.search(r"\bleg\b", " ".join(texts.values())), texts
-    # Pain of under 2 weeks, getting worse: not persistent, not lasting.
+    # Pain of under 2 weeks that came back: not persistent, not lasting.
     texts = _texts(
-        {"age_band": "over_60", "pain_duration": "under_2_weeks", "pain_course": "worse"}
+        {"age_band": "over_60", "pain_duration": "under_2_weeks", "pain_course": "came_back"}
     )
     assert "worse_or_back" in texts
     assert not re.search(r"\b(?:persistent|lasting|long-lasting)\b", " ".join(texts.values()))

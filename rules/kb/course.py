@@ -1,6 +1,6 @@
-from experta import OR, L, Rule
+from experta import NOT, OR, L, Rule
 
-from ..facts import A, Athletic, LastingPain, NotImproving
+from ..facts import A, Athletic, LastingPain, NotImproving, RedFlag
 from .base import DERIVE, STATE, Topic
 
 
@@ -37,9 +37,9 @@ class CourseRules(Topic):
         """Everyone: how it shows itself and how serious it is, as the sources say."""
         self.say("about_bme_more")
 
-    @Rule(salience=STATE)
+    @Rule(NOT(RedFlag()), salience=STATE)
     def how_long_recovery_takes(self):
-        """Everyone: how long recovery takes, where the sources differ."""
+        """No warning sign: how serious it is and how long it lasts, where the sources differ."""
         self.say("recovery_time")
 
     @Rule(A.pain_duration(value=L("3_to_12_months") | L("over_12_months")), salience=STATE)
@@ -47,16 +47,16 @@ class CourseRules(Topic):
         """Pain for three months or more: persistent pain should prompt evaluation."""
         self.say("persistent_pain")
 
-    @Rule(A.pain_course(value=L("worse") | L("came_back")), salience=STATE)
+    @Rule(A.pain_course(value="came_back"), salience=STATE)
     def worse_or_returned(self):
-        """Pain getting worse or back again: see the provider."""
+        """Pain that went away and came back: one source says BME can recur."""
         self.say("worse_or_back")
 
     @Rule(
         OR(A.age_band(value=L("40_60") | L("over_60")), Athletic()),
-        A.pain_duration(value=L("6_weeks_to_3_months") | L("3_to_12_months") | L("over_12_months")),
+        A.pain_duration(value="6_weeks_to_3_months"),
         salience=STATE,
     )
     def do_not_overlook(self):
-        """Pain for six weeks or more in an athlete or someone over 40 should not be overlooked."""
+        """Pain for 6 weeks to 3 months, athlete or over 40 (longer: persistent_pain)."""
         self.say("check_early")

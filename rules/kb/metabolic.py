@@ -31,11 +31,11 @@ class MetabolicRules(Topic):
         A.sex(value="male"),
         A.age_band(value=L("30_39") | L("40_60")),
         WeightBearingSite(),
-        NOT(CauseFamily(name="trauma")),
+        NOT(CauseFamily()),
         salience=STATE,
     )
     def syndrome_profile(self):
-        """A man of 30 to 60 with leg-joint pain and no injury: what BMES sources say."""
+        """A man of 30 to 60, leg-joint pain, no known cause: what the sources say of BMES."""
         self.say("bmes_profile")
 
     @Rule(

@@ -48,7 +48,7 @@ class SafetyRules(Topic):
         """A warning question left unanswered: a warning sign cannot be ruled out."""
         self.declare(WarningUnknown())
 
-    @Rule(NOT(RedFlag()), NOT(WarningUnknown()), salience=STATE)
+    @Rule(NOT(RedFlag()), NOT(WarningUnknown()), NOT(A.unwell(value="yes")), salience=STATE)
     def no_warning_signs(self):
         """Every warning question answered and none applies: say so, and no more."""
         self.say("no_urgent_signs")

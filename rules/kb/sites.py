@@ -38,7 +38,11 @@ class SitesSymptomsRules(Topic):
         """Knee pain: what the knee-focused source says about symptoms."""
         self.say("knee_site")
 
-    @Rule(A.pain_sites(value="hip_groin"), salience=STATE)
+    @Rule(
+        A.pain_sites(value="hip_groin"),
+        NOT(RedFlag(kind=L("hip_stress") | L("cannot_bear_weight"))),
+        salience=STATE,
+    )
     def hip_pain(self):
         """Hip or groin pain: serious hip conditions and transient osteoporosis."""
         self.say("hip_site")

@@ -1,6 +1,6 @@
 from experta import AND, NOT, OR, L, Rule
 
-from ..facts import A, CauseFamily, NotImproving, PregnantOrPostpartum
+from ..facts import A, CauseFamily, NotImproving, PregnantOrPostpartum, RedFlag
 from .base import STATE, Topic
 
 
@@ -9,9 +9,9 @@ class TreatmentRules(Topic):
 
     topic = "treatment"
 
-    @Rule(A.pain_sites(), salience=STATE)
+    @Rule(A.pain_sites(), NOT(RedFlag()), salience=STATE)
     def first_line_care(self):
-        """Anyone with pain: the treatments the sources describe first."""
+        """Pain and no warning sign: the treatments the sources describe first."""
         self.say("conservative_care")
 
     @Rule(A.treatments(value=~L("none")), NotImproving(), salience=STATE)
@@ -29,10 +29,11 @@ class TreatmentRules(Topic):
         ),
         NOT(A.age_band(value="under_18")),
         NOT(PregnantOrPostpartum()),
+        NOT(RedFlag()),
         salience=STATE,
     )
     def promoted_procedures(self):
-        """PRP or stem cells tried, or BME on MRI and months of pain; adults, not pregnant."""
+        """PRP or stem cells tried, or BME on MRI after months: adults, no pregnancy or warning."""
         self.say("clinic_claims")
 
     @Rule(OR(CauseFamily(name="vascular"), A.treatments(value="surgery")), salience=STATE)
