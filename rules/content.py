@@ -53,6 +53,8 @@ class Option:
     unknown: bool = False
     #: In a multi-choice question, cannot be combined with other options.
     exclusive: bool = False
+    #: The answer in a few words for staff, where the label speaks as the patient.
+    staff: str = ""
 
     @property
     def phrase(self) -> str:
@@ -76,6 +78,8 @@ class Question:
     help: str
     options: tuple[Option, ...]
     show_when: ShowWhen | None = None
+    #: A few words naming the question, for staff ("Fever or chills").
+    short: str = ""
 
     def option(self, value: str) -> Option:
         for option in self.options:
@@ -180,7 +184,7 @@ class WarningPattern:
         The emergency words (EMERGENCY) are said once by the page or the command
         that shows the notices, not once per notice.
         """
-        parts = (self.told, self.do, self.advice_note, self.why)
+        parts = (self.told, self.do, self.why, self.advice_note)
         return StatementDef(
             id=self.id,
             topic=self.topic,
@@ -241,6 +245,7 @@ def _question(raw: dict) -> Question:
         help=raw["help"],
         options=tuple(Option(**o) for o in raw["options"]),
         show_when=ShowWhen(show["question"], tuple(show["any_of"])) if show else None,
+        short=raw.get("short", ""),
     )
 
 

@@ -266,7 +266,8 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def _frame(sentence: str) -> str | None:
+def frame(sentence: str) -> str | None:
+    """The name of the frame a sentence starts with ("told", "source", ...), or None."""
     return next((name for name, rx in _FRAMES if rx.match(sentence)), None)
 
 
@@ -304,7 +305,7 @@ def frame_problems(text: str, *, title: bool = False) -> list[str]:
     if title:
         return _title_problems(plain)
     return [
-        f"{s!r}: fits no allowed frame ({_FRAME_NAMES})" for s in sentences(plain) if not _frame(s)
+        f"{s!r}: fits no allowed frame ({_FRAME_NAMES})" for s in sentences(plain) if not frame(s)
     ]
 
 

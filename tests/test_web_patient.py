@@ -50,7 +50,11 @@ def test_whole_journey(app, client):
     assert path_of(response) == "/summary"
     html = client.get("/summary").get_data(as_text=True)
     reference = re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
-    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}", reference)
+    # 12 random characters and a check character: XXXX-XXXX-XXXXX (tests/test_reference.py).
+    assert re.fullmatch(
+        r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{5}", reference
+    )
+    assert store.normalise_reference(reference) == reference
     # What to do now (with the urgent notice), then the key points, then the rest.
     assert html.index(">What to do now</h2>") < html.index('id="statement-urgent_hip_stress"')
     assert html.index('id="statement-urgent_hip_stress"') < html.index("Key points to raise")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         STAFF_LOCKOUT_AFTER=5,
         STAFF_LOCKOUT_MINUTES=15,
         RETENTION_DAYS=90,
+        # The audit log is trimmed by `bme purge` to this many days.
+        AUDIT_RETENTION_DAYS=365,
         # Shown with every urgent notice: what to call now.
         EMERGENCY_NUMBER="your local emergency number",
         CLINIC_PHONE="",
@@ -70,7 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["DRAFT_HOURS"] * 3600
     _secret_key(app)
     zone = _time_zone(app.config["TIMEZONE"])
-    app.add_template_filter(lambda value: local_time(value, zone), "local_time")
+    app.extensions["bme_zone"] = zone
+    app.add_template_filter(
+        lambda value, seconds=False: local_time(value, zone, seconds=seconds), "local_time"
+    )
     app.session_interface = SessionInterface()
 
     from . import db, errors, security
@@ -137,13 +142,29 @@ def _time_zone(name: str) -> tzinfo | None:
         ) from None
 
 
-def local_time(value: datetime, zone: tzinfo | None) -> str:
+def clinic_day_bounds(first: date, last: date, zone: tzinfo | None) -> tuple[datetime, datetime]:
+    """The clinic's days ``first`` to ``last`` (inclusive) as stored times: naive UTC."""
+    start = datetime.combine(first, time.min)
+    end = datetime.combine(last + timedelta(days=1), time.min)
+    return tuple(  # type: ignore[return-value]
+        (t.replace(tzinfo=zone) if zone else t.astimezone()).astimezone(UTC).replace(tzinfo=None)
+        for t in (start, end)
+    )
+
+
+def clinic_today(zone: tzinfo | None) -> date:
+    return datetime.now(UTC).astimezone(zone).date()
+
+
+def local_time(value: datetime, zone: tzinfo | None, *, seconds: bool = False) -> str:
     """A stored time (naive UTC, see db.utcnow) in the clinic's zone, for people.
 
     For example "22 November 2026, 14:05 GMT": the zone's own abbreviation, since
-    a patient reads the clock on the wall, not UTC.
+    a patient reads the clock on the wall, not UTC. With ``seconds`` (the audit
+    log), "22 November 2026, 14:05:09 GMT".
     """
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(zone)
-    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return f"{local.day} {local.strftime('%B %Y, ' + clock)} {local.tzname()}"

@@ -3,6 +3,8 @@
 Passwords are hashed with scrypt (memory-hard, werkzeug's default). Failed
 sign-ins are counted in the database so that a lock holds across workers, and
 an unknown user and a wrong password get the same answer, in the same time.
+Failures that feed no lockout (unknown names, a locked account) are counted in
+the audit log per source and hour, so that a flood of them buries nothing.
 Sessions live on the server: signing out, or an idle or absolute timeout, ends
 them even for a copied cookie.
 """
@@ -10,11 +12,13 @@ them even for a copied cookie.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, session
-from sqlalchemy import delete, select, update
+from flask import current_app, g, has_request_context, request, session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import db as store
@@ -63,6 +67,98 @@ def audit(actor: str, action: str, reference: str | None = None, detail: str = "
     db.commit()
 
 
+#: Who a counted row of sign-ins with unknown user names is by: the names are not kept
+#: (they are not staff, and a password typed in the wrong box would land in the log).
+UNKNOWN_ACTOR = "(unknown user name)"
+#: Sources with a counted row of their own per hour and kind; the rest share one row.
+SOURCES_PER_HOUR = 10
+OTHER_SOURCES = "other sources"
+
+
+def client_source() -> str:
+    """Where a request came from, coarsely: the client's network, not its address.
+
+    The address as the app sees it (behind ``bme serve --trusted-proxy``, the client
+    the proxy names in X-Forwarded-For), cut to its /24 (IPv4) or /48 (IPv6) network:
+    enough to tell one source hammering the sign-in from many, or to block a network,
+    without keeping a person's own address in a log kept for a year.
+    """
+    if not has_request_context():
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return "unknown"
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def count_failure(actor: str, action: str, what: str) -> None:
+    """One more try on this source's row for the hour, made at the first try.
+
+    For failures that feed no lockout (unknown user names, an account already
+    locked): 500 tries in 30 s are one row, updated, not 500. The row is found by a
+    unique key, so that workers counting at once add to one row; its ``at`` is the
+    latest try, so that the log, newest first, shows an attack that goes on at the
+    top without burying what staff did. At most ``SOURCES_PER_HOUR`` sources a row
+    each per hour; the rest count in one "other sources" row.
+    """
+    db = store.session()
+    now = store.utcnow()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    actor = actor[:80]
+    event = store.AuditEvent
+
+    def key(source: str) -> str:
+        return hashlib.sha256(f"{action}|{actor}|{source}|{hour:%Y-%m-%dT%H}".encode()).hexdigest()
+
+    def add_one(bucket: str) -> bool:
+        counted = db.execute(
+            update(event)
+            .where(event.bucket == bucket)
+            .values(count=event.count + 1, at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.commit()
+        return counted > 0
+
+    source = client_source()
+    if add_one(key(source)):
+        return
+    rows_this_hour = db.scalar(
+        select(func.count())
+        .select_from(event)
+        .where(
+            event.action == action,
+            event.actor == actor,
+            event.bucket.is_not(None),
+            event.first_at >= hour,
+        )
+    )
+    if rows_this_hour >= SOURCES_PER_HOUR:
+        source = OTHER_SOURCES
+        if add_one(key(source)):
+            return
+    db.add(
+        event(
+            at=now,
+            first_at=now,
+            actor=actor,
+            action=action,
+            detail=f"{what}, from {source}"[:200],
+            count=1,
+            bucket=key(source),
+        )
+    )
+    try:
+        db.commit()
+    except IntegrityError:  # another worker made the row first: count on it
+        db.rollback()
+        add_one(key(source))
+
+
 def authenticate(username: str, password: str) -> store.StaffUser | None:
     """The user if the password is right and the account is not locked; else None."""
     config = current_app.config
@@ -70,7 +166,7 @@ def authenticate(username: str, password: str) -> store.StaffUser | None:
     user = db.scalar(select(store.StaffUser).where(store.StaffUser.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        audit(username or "(blank)", "sign_in_failed", detail="unknown user")
+        count_failure(UNKNOWN_ACTOR, "sign_in_failed", "unknown user name")
         return None
     now = store.utcnow()
     locked = user.locked_until is not None and user.locked_until > now
@@ -80,8 +176,8 @@ def authenticate(username: str, password: str) -> store.StaffUser | None:
         user.locked_until = None
         db.commit()
         return user
-    if locked:
-        audit(user.username, "sign_in_failed", detail="account locked")
+    if locked:  # counted, not a row each: these feed no lockout
+        count_failure(user.username, "sign_in_failed", "account locked")
         return None
     # Count in one UPDATE, so two workers failing at once both count.
     db.execute(

@@ -81,9 +81,24 @@ def cmd_purge(args) -> int:
 
     app = create_app()
     days = args.days if args.days is not None else app.config["RETENTION_DAYS"]
+    audit_days = args.audit_days
+    if audit_days is None:
+        audit_days = app.config["AUDIT_RETENTION_DAYS"]
+    try:
+        audit_days = int(audit_days)
+    except (TypeError, ValueError):
+        audit_days = 0
+    if audit_days < 1:
+        print(
+            "bme: the audit log's retention (BME_AUDIT_RETENTION_DAYS or --audit-days) must be "
+            "a whole number of days, 1 or more; nothing was purged",
+            file=sys.stderr,
+        )
+        return 2
     with app.app_context():
-        count = purge(days)
-    print(f"Purged {count} submission(s) older than {days} days.")
+        done = purge(days, audit_days=audit_days)
+    print(f"Purged {done.submissions} submission(s) older than {days} days.")
+    print(f"Trimmed {done.audit_rows} audit log row(s) older than {audit_days} days.")
     return 0
 
 
@@ -113,8 +128,15 @@ def web_commands(sub) -> None:
     c = sub.add_parser("create-staff", help="create a staff account (prompts for the password)")
     c.add_argument("username")
     c.set_defaults(func=cmd_create_staff)
-    p = sub.add_parser("purge", help="delete submissions older than the retention period")
+    p = sub.add_parser(
+        "purge", help="delete submissions and audit log rows older than their retention periods"
+    )
     p.add_argument("--days", type=int, help="retention in days (default: BME_RETENTION_DAYS, 90)")
+    p.add_argument(
+        "--audit-days",
+        type=int,
+        help="audit log retention in days (default: BME_AUDIT_RETENTION_DAYS, 365)",
+    )
     p.set_defaults(func=cmd_purge)
 
 

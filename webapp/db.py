@@ -105,37 +105,110 @@ class StaffSession(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when, to which submission: never an answer."""
+    """Who did what, when, to which submission: never an answer.
+
+    Most rows are one action each. Failed sign-ins that feed no lockout (unknown user
+    names, an account already locked) are counted instead: one row per source and hour
+    (``bucket``), whose ``count`` goes up and whose ``at`` is the latest try, so that a
+    flood of them cannot bury staff actions (see ``auth.count_failure``).
+    """
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: When it happened; for a counted row, the latest try.
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
-    reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(String(200), default="")
+    #: A counted row: how many tries (NULL: one action), the first one, and its key.
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    bucket: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True, index=True)
 
 
 # --- Reference codes --------------------------------------------------------------
 
 #: Crockford's base 32: no I, L, O or U, so a code read aloud is not misheard.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALUE = {c: i for i, c in enumerate(ALPHABET)}
+
+#: Codes made now: 12 random characters and a check character, in groups of 4, 4 and 5.
+CHECKED_LENGTH = 13
+#: Codes made before the check character: 12 random characters, still found.
+OLD_LENGTH = 12
 
 
-def new_reference() -> str:
-    """Twelve random characters (60 bits) in three groups: BME-XXXX-XXXX-XXXX."""
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(12))
+def check_character(chars: str) -> str | None:
+    """Crockford's check symbol for these characters: their value as a number, mod 37.
+
+    None when that is 32 to 36, whose symbols (* ~ $ = U) are awkward to say and type:
+    new codes are drawn again until their check is one of the 32 ordinary characters.
+    Mod a prime above 31, a code with one character changed, or two neighbours swapped
+    (the check character included), always has a different check (tests/test_reference.py).
+    """
+    value = 0
+    for c in chars:
+        value = (value * 32 + _VALUE[c]) % 37
+    return ALPHABET[value] if value < 32 else None
+
+
+def _grouped(chars: str) -> str:
+    """XXXX-XXXX-XXXX for old codes, XXXX-XXXX-XXXXX for checked ones."""
     return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
+def new_reference() -> str:
+    """12 random characters and their check character: XXXX-XXXX-XXXXX.
+
+    Redrawing the 5 in 37 codes whose check would be a symbol leaves
+    log2(32**12 * 32/37) = 59.8 bits of randomness.
+    """
+    while True:
+        chars = "".join(secrets.choice(ALPHABET) for _ in range(12))
+        check = check_character(chars)
+        if check is not None:
+            return _grouped(chars + check)
+
+
+def _cleaned(text: str) -> str:
+    """What a person typed, as code characters: any case, spaces and dashes dropped,
+    O for 0, I or L for 1. At most 40 characters are read."""
+    cleaned = "".join(c for c in text[:40].upper() if c.isalnum())
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+def _well_formed(chars: str) -> bool:
+    """An old code (12 characters), or a new one (13) whose check character is right."""
+    if any(c not in _VALUE for c in chars):
+        return False
+    if len(chars) == CHECKED_LENGTH:
+        return check_character(chars[:-1]) == chars[-1]
+    return len(chars) == OLD_LENGTH
+
+
 def normalise_reference(text: str) -> str:
-    """Accept what a person types: any case, spaces, O for 0, I or L for 1."""
-    cleaned = "".join(c for c in text.upper() if c.isalnum())
-    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
-    if len(cleaned) != 12:
-        return ""
-    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}"
+    """A typed code as it is stored, or "" if it cannot be one (a typo the check catches)."""
+    chars = _cleaned(text)
+    return _grouped(chars) if _well_formed(chars) else ""
+
+
+def one_slip_from(chars: str) -> set[str]:
+    """Every well-formed code one slip away from these characters, grouped: one
+    character changed, two neighbours swapped, one left out or one added."""
+    near = set()
+    for i in range(len(chars) + 1):
+        for c in ALPHABET:
+            near.add(chars[:i] + c + chars[i:])  # one left out
+            if i < len(chars):
+                near.add(chars[:i] + c + chars[i + 1 :])  # one changed
+        if i < len(chars):
+            near.add(chars[:i] + chars[i + 1 :])  # one added
+        if i + 1 < len(chars):
+            near.add(chars[:i] + chars[i + 1] + chars[i] + chars[i + 2 :])  # swapped
+    near.discard(chars)
+    return {_grouped(n) for n in near if _well_formed(n)}
 
 
 # --- Engine and sessions ---------------------------------------------------------------
@@ -176,6 +249,17 @@ def create_tables(app: Flask) -> None:
     Base.metadata.create_all(engine)
     for name in add_missing_columns(engine):
         app.logger.warning("database: added the column %s to an existing table", name)
+    # create_all makes an index only with its table: add those a newer version defines
+    # on older tables (e.g. the audit log's unique bucket, on which counting relies).
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except Exception:
+                # Another worker starting at the same moment may have made it first.
+                have = {i["name"] for i in inspect(engine).get_indexes(table.name)}
+                if index.name not in have:
+                    raise
 
 
 def add_missing_columns(engine: Engine) -> list[str]:
@@ -275,6 +359,30 @@ def delete_draft(token: str) -> None:
 
 def get_submission(reference: str) -> Submission | None:
     return session().scalar(select(Submission).where(Submission.reference == reference))
+
+
+def find_submission(typed: str) -> tuple[Submission | None, str]:
+    """The submission for a code as a person typed it, or why there is none.
+
+    Returns (submission, "found"), or (None, "typo") when the code cannot be right as
+    typed: a new code whose check character is wrong, a code of 11 to 14 characters
+    that no code has, a character no code uses, or a code one slip (see
+    ``one_slip_from``) from a stored one. Otherwise (None, "unknown"): a well-formed
+    code no submission has, or text that is not a code at all.
+    """
+    chars = _cleaned(typed)
+    if _well_formed(chars):
+        found = get_submission(_grouped(chars))
+        if found is not None:
+            return found, "found"
+        near = list(one_slip_from(chars))  # about 400 codes, one indexed query
+        hit = session().scalar(
+            select(Submission.reference).where(Submission.reference.in_(near)).limit(1)
+        )
+        return None, "typo" if hit is not None else "unknown"
+    if OLD_LENGTH - 1 <= len(chars) <= CHECKED_LENGTH + 1:
+        return None, "typo"
+    return None, "unknown"
 
 
 def sent_summary(token: str | None):

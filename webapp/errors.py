@@ -6,7 +6,7 @@ with what the person typed; these handlers cover everything else.
 
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -29,10 +29,76 @@ MESSAGES = {
 }
 
 
+#: The same errors, said to clinic staff in the staff area.
+STAFF_MESSAGES = {
+    400: ("That request was not right", "Nothing was changed."),
+    403: ("Sign in to continue", "This page is for signed-in clinic staff."),
+    404: ("Not found", "There is no page or submission at this address. It may have been deleted."),
+    405: ("That did not work", "This page cannot be used in that way. Nothing was changed."),
+    413: ("That was too much to send", "Nothing was changed."),
+    503: (
+        "The records are busy",
+        "We could not reach the records just now. Nothing was changed: wait a moment, then try "
+        "again.",
+    ),
+    500: (
+        "Something went wrong",
+        "Nothing was changed. Try again in a moment; if it happens again, tell whoever runs "
+        "this app.",
+    ),
+    "csrf": (
+        "This form expired",
+        "For security, forms expire after a while. Nothing was changed yet: press Try again to "
+        "finish what you were doing.",
+    ),
+}
+#: Form fields never sent back in a page: secrets and the old token.
+NEVER_RESENT = {"csrf_token", "password", "new_password"}
+
+
 def error_page(status: int, title: str, message: str, **extra):
+    if request.path.startswith("/staff/"):
+        return _staff_error(status, extra.get("kind", status)), status
+    extra.pop("kind", None)
     return render_template(
         "error.html", status=status, title=title, message=message, **extra
     ), status
+
+
+def _staff_error(status: int, kind) -> str:
+    """A staff error in the staff layout, with a way back and, after an expired form,
+    the same action offered again with a fresh token."""
+    from . import auth
+    from .forms import ActionForm
+
+    title, message = STAFF_MESSAGES.get(kind) or STAFF_MESSAGES.get(status, STAFF_MESSAGES[400])
+    signed_in = auth.current_staff() is not None
+    reference = (request.view_args or {}).get("reference")
+    retry = None
+    if kind == "csrf" and signed_in and request.endpoint and request.endpoint != "staff.sign_in":
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k not in NEVER_RESENT]
+        retry = {"action": request.path, "fields": fields}
+    elif kind == "csrf":
+        message = (
+            "For security, forms expire after a while. Nothing was changed: go back and try again."
+        )
+    back, back_label = None, ""
+    if signed_in and reference and status != 404:
+        back, back_label = (
+            url_for("staff.submission", reference=reference),
+            "Back to the submission",
+        )
+    return render_template(
+        "staff/error.html",
+        status=status,
+        title=title,
+        message=message,
+        signed_in=signed_in,
+        retry=retry,
+        back=back,
+        back_label=back_label,
+        form=ActionForm(),
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -48,6 +114,7 @@ def init_app(app: Flask) -> None:
             "For your security, forms expire after a while. Your saved answers are safe: "
             "go back to where you were and press the button again.",
             resume=True,
+            kind="csrf",
         )
 
     @app.errorhandler(SQLAlchemyError)

@@ -9,7 +9,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import url_for
 
@@ -17,13 +17,15 @@ from rules.answers import chosen
 from rules.content import catalogue, learn_topic_of
 from rules.engine import citation
 from rules.summary import plan
+from rules.voice import answer_kind, for_staff, staff_answer
 
 from .wizard import pages, shown_questions
 
-LEVEL_HEADINGS = {
-    "urgent": "Contact a clinician promptly",
-    "discuss": "To discuss with your clinician",
-    "info": "Background",
+#: The levels, as staff read them about a patient.
+STAFF_HEADINGS = {
+    "urgent": "Urgent notices shown to the patient",
+    "discuss": "Topics the patient was asked to raise",
+    "info": "Background the patient was shown",
 }
 
 
@@ -33,6 +35,11 @@ class AnswerRow:
     question: str
     answer: str  # the chosen options' labels, joined
     values: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """ "answered", "unknown" or "unanswered", shown differently to staff."""
+        return answer_kind(self.answer)
 
 
 @dataclass(frozen=True)
@@ -152,8 +159,10 @@ def summary_sections(result: dict) -> list[dict]:
     cat = catalogue()
     topics = plan(result).topics()
     groups = []
-    for level, heading in LEVEL_HEADINGS.items():
-        items = [_summary_item(s, cat) for s in topics if s["level"] == level]
+    for level, heading in STAFF_HEADINGS.items():
+        items = [
+            {**_summary_item(s, cat), **asdict(for_staff(s))} for s in topics if s["level"] == level
+        ]
         if items:
             groups.append({"level": level, "heading": heading, "statements": items})
     return groups
@@ -165,27 +174,9 @@ def sources_list() -> list:
 
 # --- Staff views -----------------------------------------------------------------
 
-YES_NO = {"yes": "Said yes", "no": "Said no"}
-
-
-def said(question, values: list[str]) -> str:
-    """An answer as staff read it: "Said yes", "Said no", "Didn't know", or the choices."""
-    if not values:
-        return "Not answered"
-    options = [question.option(v) for v in values if v in question.values]
-    if len(options) == 1 and options[0].unknown:
-        return "Didn't know" if "know" in options[0].label.lower() else options[0].label
-    if set(question.values) >= {"yes", "no"} and len(values) == 1 and values[0] in YES_NO:
-        return YES_NO[values[0]]
-    if question.type == "multi":
-        if len(options) == 1 and options[0].exclusive:
-            return f"Said no to all ({options[0].label})"
-        return "Said yes: " + ", ".join(o.label for o in options)
-    return options[0].label if options else "Not answered"
-
 
 def staff_answer_groups(answers: dict) -> list[AnswerGroup]:
-    """The answers by section, as "said yes / said no / didn't know"."""
+    """The answers by page, each "question: answer" in the staff's short words."""
     cat = catalogue()
     return [
         AnswerGroup(
@@ -194,8 +185,8 @@ def staff_answer_groups(answers: dict) -> list[AnswerGroup]:
             tuple(
                 AnswerRow(
                     r.question_id,
-                    cat.questions[r.question_id].short_text,
-                    said(cat.questions[r.question_id], list(r.values)),
+                    cat.questions[r.question_id].short,
+                    staff_answer(cat.questions[r.question_id], list(r.values)),
                     r.values,
                 )
                 for r in g.rows
@@ -217,7 +208,7 @@ def compact_citations(result: dict) -> list[dict]:
                 name = cat.sources[passage.source].short
                 if name not in publishers:
                     publishers.append(name)
-        out.append({**s, "sources": publishers})
+        out.append({**s, **asdict(for_staff(s)), "sources": publishers})
     return out
 
 

@@ -16,7 +16,8 @@ from rules.content import Question, cases, catalogue
 from rules.engine import evaluate
 
 #: Crockford base 32 (no I, L, O, U) in three groups of four.
-REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+#: A reference code: 12 characters, or 13 with the check character that codes have now.
+REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4,5}$")
 
 #: Every page answered (pregnancy, the injury's kind, the X-ray's result) and an
 #: urgent notice in the summary (urgent_hip_stress): a bundled case.

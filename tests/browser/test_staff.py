@@ -39,7 +39,7 @@ def sign_in(page):
     page.get_by_label("Username").fill("reception")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Submissions on")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Submissions")
 
 
 def test_sign_in_find_open_and_print(page, reference, tmp_path, screenshots):
@@ -48,9 +48,13 @@ def test_sign_in_find_open_and_print(page, reference, tmp_path, screenshots):
     page.get_by_label("Find by reference code").fill(reference.lower())
     page.get_by_role("button", name="Find", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Submission {reference}")
-    expect(page.get_by_text("This is not a diagnosis.")).to_be_visible()
+    expect(page.get_by_text("Not a diagnosis.", exact=True)).to_be_visible()
     page.get_by_role("link", name="Print view").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    expect(page.get_by_role("link", name="Back")).to_have_attribute(
+        "href", f"/staff/submissions/{reference}"
+    )
     page.screenshot(path=str(screenshots / "staff-print.png"), full_page=True)
     page.emulate_media(media="print")
     pdf = tmp_path / "print.pdf"
@@ -63,6 +67,9 @@ def test_sign_in_find_open_and_print(page, reference, tmp_path, screenshots):
     if shutil.which("pdftotext"):
         text = pdf_text(pdf)
         assert reference in text and "Not a diagnosis" in text
+        # The code and the page number in the page's margin, and room to write.
+        assert f"{reference} · page 1 of 1" in text
+        assert "Patient name or clinic number:" in text and "Notes:" in text
         assert text.index("Urgent notices") < text.index("Answers") < text.index("Topics")
         assert "Sign out" not in text
 
@@ -100,3 +107,27 @@ def test_staff_pages_have_no_serious_axe_violations(browser, base_url, reference
     finally:
         context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_find_a_code_with_a_typo_is_told_so(page, reference, screenshots):
+    """One wrong character (or two swapped): a typo, said at the box, what was typed kept."""
+    sign_in(page)
+    box = page.get_by_label("Find by reference code")
+    last = reference[-1]
+    typo = (reference[:-1] + ("0" if last != "0" else "1")).lower()  # the check character
+    box.fill(typo)
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/staff/\?.*find=typo"))
+    expect(box).to_have_value(typo)
+    expect(box).to_be_focused()
+    expect(box).to_have_accessible_description("Error: That code has a typo: check each character.")
+    page.screenshot(path=str(screenshots / "staff-find-typo.png"))
+    assert serious_violations(Axe(), page) == []
+    swapped = reference[:5] + reference[6] + reference[5] + reference[7:]
+    if swapped != reference:
+        box.fill(swapped)
+        page.get_by_role("button", name="Find", exact=True).click()
+        expect(box).to_have_accessible_description(re.compile("has a typo"))
+    box.fill(reference)
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Submission {reference}")
