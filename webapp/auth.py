@@ -17,9 +17,10 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from . import db as store
 
@@ -35,18 +36,32 @@ class PasswordError(ValueError):
     pass
 
 
-def check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise PasswordError(f"The password must have at least {MIN_PASSWORD} characters.")
+#: zxcvbn's score (0 to 4) a new password needs: 3, "safely unguessable" offline
+#: at its estimate of 10^8 guesses and more.
+MIN_STRENGTH = 3
+
+
+def check_new_password(password: str, username: str = "") -> None:
+    """Long enough, not blank, and not guessable (issue 12, defect 15): zxcvbn checks it
+    against common passwords, words, names, dates, keyboard patterns and the user name."""
     if len(password) > MAX_PASSWORD:
         raise PasswordError(f"The password must have at most {MAX_PASSWORD} characters.")
+    if len(password.strip()) < MIN_PASSWORD:
+        raise PasswordError(
+            f"The password must have at least {MIN_PASSWORD} characters, not counting spaces "
+            "at either end."
+        )
+    result = zxcvbn(password, user_inputs=[username] if username else [])
+    if result["score"] < MIN_STRENGTH:
+        hint = result["feedback"].get("warning") or "It would be easy to guess."
+        raise PasswordError(f"Choose a harder password. {hint}".strip())
 
 
 def create_staff(username: str, password: str) -> store.StaffUser:
     username = username.strip()
     if not username or len(username) > 80:
         raise ValueError("The username must have 1 to 80 characters.")
-    check_new_password(password)
+    check_new_password(password, username)
     db = store.session()
     if db.scalar(select(store.StaffUser).where(store.StaffUser.username == username)):
         raise ValueError(f"A staff account called {username!r} already exists.")
@@ -160,7 +175,14 @@ def count_failure(actor: str, action: str, what: str) -> None:
 
 
 def authenticate(username: str, password: str) -> store.StaffUser | None:
-    """The user if the password is right and the account is not locked; else None."""
+    """The user if the password is right and the account is not locked; else None.
+
+    An attempt is counted before its password is checked, in one UPDATE that only
+    succeeds while the account is unlocked and under the limit (issue 12, defect 1):
+    parallel requests cannot check more passwords than the limit per lockout window,
+    on any number of workers. A refused attempt checks the dummy hash instead, so that
+    it takes as long as any other.
+    """
     config = current_app.config
     db = store.session()
     user = db.scalar(select(store.StaffUser).where(store.StaffUser.username == username))
@@ -169,28 +191,43 @@ def authenticate(username: str, password: str) -> store.StaffUser | None:
         count_failure(UNKNOWN_ACTOR, "sign_in_failed", "unknown user name")
         return None
     now = store.utcnow()
-    locked = user.locked_until is not None and user.locked_until > now
-    right = check_password_hash(user.password_hash, password)
-    if right and not locked:
-        user.failed_count = 0
-        user.locked_until = None
-        db.commit()
-        return user
-    if locked:  # counted, not a row each: these feed no lockout
+    staff = store.StaffUser
+    reserved = db.execute(
+        update(staff)
+        .where(
+            staff.id == user.id,
+            or_(staff.locked_until.is_(None), staff.locked_until <= now),
+            staff.failed_count < config["STAFF_LOCKOUT_AFTER"],
+        )
+        .values(failed_count=staff.failed_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.commit()
+    if not reserved:  # locked, or the limit taken by attempts still being checked
+        check_password_hash(_DUMMY_HASH, password)
         count_failure(user.username, "sign_in_failed", "account locked")
         return None
-    # Count in one UPDATE, so two workers failing at once both count.
-    db.execute(
-        update(store.StaffUser)
-        .where(store.StaffUser.id == user.id)
-        .values(failed_count=store.StaffUser.failed_count + 1)
-    )
-    db.commit()
-    db.refresh(user)
-    if user.failed_count >= config["STAFF_LOCKOUT_AFTER"]:
-        user.locked_until = now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
-        user.failed_count = 0
+    if check_password_hash(user.password_hash, password):
+        db.execute(
+            update(staff)
+            .where(staff.id == user.id)
+            .values(failed_count=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
         db.commit()
+        db.refresh(user)
+        return user
+    locked = db.execute(
+        update(staff)
+        .where(staff.id == user.id, staff.failed_count >= config["STAFF_LOCKOUT_AFTER"])
+        .values(
+            failed_count=0,
+            locked_until=now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"]),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.commit()
+    if locked:
         audit(user.username, "account_locked")
     audit(user.username, "sign_in_failed", detail="wrong password")
     return None

@@ -8,6 +8,8 @@ run, or with ``bme init-db``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -222,13 +224,26 @@ def make_engine(url: str, busy_timeout_ms: int = 5000):
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
+        _private_files(url)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _private_files(url)  # the -wal and -shm files exist from here
 
     return engine
+
+
+def _private_files(url: str) -> None:
+    """Health data: the SQLite file and its -wal and -shm files readable by the app only
+    (issue 12, defect 14). SQLite makes them with the process umask, often 0644."""
+    path = url.removeprefix("sqlite:///")
+    if not path or path.startswith(":memory:") or url.startswith("sqlite:///:"):
+        return
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(name, 0o600)
 
 
 def init_app(app: Flask) -> None:
@@ -306,9 +321,22 @@ def session() -> Session:
 
 
 def _close_session(_exc):
+    """Close this request's session; never raise from teardown (issue 12, defect 4).
+
+    A connection that dropped mid-request (PostgreSQL restarted, a backend terminated)
+    makes close() raise; raised here, it would escape the app as a bare 500 with no
+    headers. The response is already decided: log the kind of error, drop the
+    connection from the pool, and go on.
+    """
     db = g.pop("db_session", None)
-    if db is not None:
+    if db is None:
+        return
+    try:
         db.close()
+    except Exception as e:  # nothing may escape a teardown
+        current_app.logger.warning("database session did not close cleanly (%s)", type(e).__name__)
+        with contextlib.suppress(Exception):
+            db.invalidate()
 
 
 # --- Drafts ---------------------------------------------------------------------------

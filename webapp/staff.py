@@ -95,6 +95,15 @@ DEFAULT_DAYS = 7
 MAX_ROWS = 500
 
 
+def _a_date(text: str) -> date:
+    """A date a clinic can mean: years 2000 to 2999 (9999-12-31 plus a day would
+    overflow; issue 12, defect 7). Anything else is a ValueError, said to the person."""
+    day = date.fromisoformat(text)
+    if not 2000 <= day.year <= 2999:
+        raise ValueError(text)
+    return day
+
+
 @dataclass(frozen=True)
 class Worklist:
     """What the list shows: the clinic's days ``first`` to ``last``, filtered by ``show``."""
@@ -110,11 +119,11 @@ class Worklist:
         first, last = today - timedelta(days=DEFAULT_DAYS - 1), today
         try:
             if args.get("date"):  # one day, as older links have it
-                first = last = date.fromisoformat(args["date"])
+                first = last = _a_date(args["date"])
             if args.get("from"):
-                first = date.fromisoformat(args["from"])
+                first = _a_date(args["from"])
             if args.get("to"):
-                last = date.fromisoformat(args["to"])
+                last = _a_date(args["to"])
         except ValueError:
             flash("That date was not understood; showing the last week.")
             first, last = today - timedelta(days=DEFAULT_DAYS - 1), today

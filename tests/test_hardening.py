@@ -1,0 +1,121 @@
+"""Issue 12: defects found by an attack on the running app, each kept fixed by a test."""
+
+import os
+import stat
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from webapp import auth
+from webapp import db as store
+
+from .test_staff import PASSWORD, sign_in
+from .web import RUNNER, answer_all, path_of, post_form, start
+
+
+def test_a_far_date_on_the_worklist_is_said_not_a_500(app, client):
+    """Defect 7: /staff/?date=9999-12-31 raised OverflowError."""
+    with app.app_context():
+        auth.create_staff("nurse", PASSWORD)
+    sign_in(client)
+    for query in ("date=9999-12-31", "from=0001-01-01", "to=9999-12-31", "from=1999-12-31"):
+        response = client.get(f"/staff/?{query}", follow_redirects=True)
+        assert response.status_code == 200, query
+        assert "not understood" in response.get_data(as_text=True), query
+
+
+def test_security_headers_everywhere_and_hsts_over_https(client):
+    """Defect 10: Cross-Origin-Resource-Policy always; HSTS when the request came over HTTPS,
+    also on errors the app makes itself (404, 405)."""
+    for response in (client.get("/"), client.get("/nope"), client.put("/start")):
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in response.headers
+    secure = client.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_nul_byte_is_a_400_not_a_database_outage(client):
+    """Defect 12: PostgreSQL refuses NUL in text; it was reported as a 503 outage."""
+    assert client.get("/staff/find?reference=AB%00CD").status_code == 400
+    response = start(client)
+    section = path_of(response).rsplit("/", 1)[1]
+    page = post_form(client, f"/questions/{section}", {"age_band": "40_60\x00"})
+    assert page.status_code == 400
+    assert "Your saved answers are safe" in page.get_data(as_text=True)
+
+
+def test_a_dropped_connection_at_teardown_is_no_bare_500(app, client, monkeypatch):
+    """Defect 4: db.close() raising in the teardown escaped the app as a bare 500."""
+    answer_all(client, RUNNER)
+
+    def dropped(self):
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(store.Session, "close", dropped)
+    response = client.get("/check")
+    assert response.status_code == 200
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes")
+def test_the_database_files_are_private(app, client):
+    """Defect 14: the SQLite file and its WAL were 0644 in a 0755 folder."""
+    answer_all(client, RUNNER)  # writes, so the -wal file exists
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("SQLite only")
+    path = url.removeprefix("sqlite:///")
+    for name in (path, f"{path}-wal"):
+        if os.path.exists(name):
+            assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
+    assert stat.S_IMODE(os.stat(app.instance_path).st_mode) == 0o700
+
+
+def test_parallel_guesses_check_no_more_passwords_than_the_limit(app, monkeypatch):
+    """Defect 1: the lock was read before a slow password check, so parallel guesses
+    each got checked (12 per burst instead of 5), and a right one then let in."""
+    import threading
+
+    from werkzeug import security
+
+    with app.app_context():
+        user = auth.create_staff("nurse", PASSWORD)
+        real_hash = user.password_hash
+    checked = []
+    lock = threading.Lock()
+    slow_check = security.check_password_hash
+
+    def counting(stored, password):
+        if stored == real_hash:
+            with lock:
+                checked.append(password)
+        return slow_check(stored, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", counting)
+    results = []
+
+    def guess(n):
+        with app.app_context():
+            results.append(auth.authenticate("nurse", f"wrong guess {n}") is not None)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    limit = app.config["STAFF_LOCKOUT_AFTER"]
+    assert not any(results)
+    assert len(checked) <= limit, f"{len(checked)} passwords checked; the limit is {limit}"
+    with app.app_context():
+        assert auth.authenticate("nurse", PASSWORD) is None, "locked: even the right one waits"
+
+
+@pytest.mark.parametrize(
+    "password",
+    [" " * 12, "  short one  ", "password1234", "qwertyuiopasdf", "nurse-nurse-nurse"],
+)
+def test_weak_passwords_are_refused(app, password):
+    """Defect 15: twelve spaces were a password; common ones were not checked."""
+    with app.app_context(), pytest.raises(auth.PasswordError):
+        auth.create_staff("nurse", password)
