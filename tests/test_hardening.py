@@ -2,8 +2,10 @@
 
 import os
 import stat
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from webapp import auth
@@ -119,3 +121,22 @@ def test_weak_passwords_are_refused(app, password):
     """Defect 15: twelve spaces were a password; common ones were not checked."""
     with app.app_context(), pytest.raises(auth.PasswordError):
         auth.create_staff("nurse", password)
+
+
+def test_a_sent_summary_does_not_outlive_the_visit(app, client):
+    """Defect 13: the draft cookie lasted 24 h, so a shared device showed the summary
+    after the browser was closed and opened again."""
+    from .web import submit
+
+    answer_all(client, RUNNER)
+    response = submit(client)
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "bme_session=" in cookie and "Expires=" not in cookie, "ends with the browser"
+    assert client.get("/summary").status_code == 200
+    start_page = client.get("/").get_data(as_text=True)
+    assert "Not your summary?" in start_page and "/start-again" in start_page
+    with app.app_context():
+        for draft in store.session().scalars(select(store.Draft)):
+            draft.updated_at = store.utcnow() - store.sent_lifetime() - timedelta(minutes=1)
+        store.session().commit()
+    assert path_of(client.get("/summary")) != "/summary"  # gone from this browser

@@ -43,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         PRODUCTION=False,
         DATABASE_BUSY_TIMEOUT_MS=5000,
         DRAFT_HOURS=24,
+        # A sent summary stays in the browser that sent it this long (a shared device).
+        SENT_MINUTES=60,
         # Forms are small: a whole page of answers is well under 16 KiB.
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_MEMORY_SIZE=16 * 1024,

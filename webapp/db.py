@@ -346,12 +346,18 @@ def draft_lifetime() -> timedelta:
     return timedelta(hours=current_app.config["DRAFT_HOURS"])
 
 
+def sent_lifetime() -> timedelta:
+    """How long a browser keeps its sent summary: short, for a shared device."""
+    return timedelta(minutes=current_app.config["SENT_MINUTES"])
+
+
 def get_draft(token: str | None) -> Draft | None:
     """The draft for a token, unless it has expired."""
     if not token:
         return None
     draft = session().get(Draft, token)
-    if draft is None or draft.updated_at < utcnow() - draft_lifetime():
+    lifetime = sent_lifetime() if draft is not None and draft.reference else draft_lifetime()
+    if draft is None or draft.updated_at < utcnow() - lifetime:
         return None
     return draft
 
@@ -426,7 +432,7 @@ def sent_summary(token: str | None):
         .execute(
             select(Submission.reference, Submission.kb_version, Submission.created_at)
             .join(Draft, Draft.reference == Submission.reference)
-            .where(Draft.token == token, Draft.updated_at >= utcnow() - draft_lifetime())
+            .where(Draft.token == token, Draft.updated_at >= utcnow() - sent_lifetime())
         )
         .first()
     )

@@ -394,6 +394,7 @@ def submit():
         )
         db.add(submission)
         draft.reference = submission.reference
+        draft.updated_at = store.utcnow()  # the sent summary's short life starts now
         try:
             db.commit()
             break
@@ -404,6 +405,9 @@ def submit():
                 return _no_draft()
             if draft.reference:  # another request submitted this draft first
                 break
+    # On a shared device the summary must not outlive the visit: the cookie now ends
+    # with the browser, and the server keeps the link for SENT_MINUTES (issue 12, 13).
+    session.permanent = False
     return redirect(url_for("patient.summary"))
 
 
