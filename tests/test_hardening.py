@@ -140,3 +140,21 @@ def test_a_sent_summary_does_not_outlive_the_visit(app, client):
             draft.updated_at = store.utcnow() - store.sent_lifetime() - timedelta(minutes=1)
         store.session().commit()
     assert path_of(client.get("/summary")) != "/summary"  # gone from this browser
+
+
+def test_replacing_the_cookie_ends_the_staff_session_on_the_server(app, client):
+    """Defect 6: signing in again, or the patient start in the same browser, replaced the
+    cookie but left the old staff session alive on the server."""
+    with app.app_context():
+        auth.create_staff("nurse", PASSWORD)
+
+    def live_sessions() -> int:
+        with app.app_context():
+            return len(store.session().scalars(select(store.StaffSession)).all())
+
+    sign_in(client)
+    assert live_sessions() == 1
+    sign_in(client)  # again, in the same browser
+    assert live_sessions() == 1
+    start(client)  # a patient starts in this browser
+    assert live_sessions() == 0

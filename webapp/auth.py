@@ -238,7 +238,9 @@ def _token_hash(token: str) -> str:
 
 
 def start_session(user: store.StaffUser) -> None:
-    """A new session at sign-in: the old cookie's contents (and any draft) go."""
+    """A new session at sign-in: the old cookie's contents (and any draft) go, and so
+    does any staff session it held on the server (issue 12, defect 6)."""
+    end_server_session()
     token = secrets.token_urlsafe(32)
     db = store.session()
     db.add(store.StaffSession(token_hash=_token_hash(token), user_id=user.id))
@@ -248,7 +250,9 @@ def start_session(user: store.StaffUser) -> None:
     session.permanent = False
 
 
-def end_session() -> None:
+def end_server_session() -> None:
+    """End the staff session this browser's cookie holds, on the server: call before the
+    cookie is replaced, so that no session is left alive that nobody can sign out of."""
     token = session.get(STAFF_KEY)
     if token:
         db = store.session()
@@ -256,6 +260,10 @@ def end_session() -> None:
             delete(store.StaffSession).where(store.StaffSession.token_hash == _token_hash(token))
         )
         db.commit()
+
+
+def end_session() -> None:
+    end_server_session()
     session.clear()
 
 

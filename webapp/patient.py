@@ -25,7 +25,7 @@ from rules.answers import chosen, is_shown
 from rules.content import catalogue
 from rules.engine import evaluate
 
-from . import __version__
+from . import __version__, auth
 from . import db as store
 from .forms import ActionForm, page_form_class
 from .views import (
@@ -76,6 +76,7 @@ def start():
 
 def _new_draft() -> store.Draft:
     draft = store.create_draft()
+    auth.end_server_session()  # a staff session in this browser ends with its cookie
     session.clear()
     session[DRAFT_KEY] = draft.token
     session.permanent = True
@@ -87,6 +88,7 @@ def _clear_draft() -> None:
     token = session.get(DRAFT_KEY)
     if token:
         store.delete_draft(token)
+    auth.end_server_session()
     session.clear()
 
 
