@@ -92,3 +92,35 @@ def validate(answers: object, cat: Catalogue | None = None) -> dict:
     if problems:
         raise AnswerError(problems)
     return {qid: answers[qid] for qid in cat.questions if qid in answers}
+
+
+def known_answers(answers: dict, cat: Catalogue | None = None) -> tuple[dict, list[str]]:
+    """Stored answers as today's catalogue can read them, and what had to be left out.
+
+    A submission keeps the answers it was sent with; a later knowledge base may have
+    retired a question or an option. Those are dropped (and named), so that working
+    the answers out again never fails (issue 12, defect 8).
+    """
+    cat = cat or catalogue()
+    kept, dropped = {}, []
+    for qid, value in answers.items():
+        question = cat.questions.get(qid)
+        if question is None:
+            dropped.append(qid)
+            continue
+        values = value if isinstance(value, list) else [value]
+        known = [v for v in values if isinstance(v, str) and v in question.values]
+        dropped += [f"{qid}={v}" for v in values if v not in known]
+        if known:
+            kept[qid] = known if question.type == "multi" else known[0]
+    while True:  # a question whose condition is no longer met is not asked
+        hidden = [q for q in kept if not is_shown(cat.questions[q], kept)]
+        if not hidden:
+            break
+        for q in hidden:
+            dropped.append(q)
+            del kept[q]
+    try:
+        return validate(kept, cat), dropped
+    except AnswerError as e:  # e.g. an exclusive option now combined: keep what validates
+        return {}, dropped + e.problems

@@ -228,6 +228,29 @@ def test_own_answers_say_when_the_knowledge_base_changed(app, client):
     assert "The knowledge base has changed since you sent them (version 2000.1" in html
 
 
+def test_own_answers_with_a_retired_question_or_option_are_no_500(app, client):
+    """Issue 12, defect 8: stored answers that the knowledge base has since retired."""
+    from webapp import db as store
+
+    answer_all(client, RUNNER)
+    submit(client)
+    with app.app_context():
+        submission = store.session().query(store.Submission).one()
+        submission.answers = {
+            **submission.answers,
+            "old_question": "yes",
+            "pain_pattern": ["weight_bearing", "retired_option"],
+        }
+        store.session().commit()
+    for url in ["/learn/cases/my-answers", "/learn/cases/my-answers?step=2",
+                "/learn/cases/my-answers/picture"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+    html = client.get("/learn/cases/my-answers").get_data(as_text=True)
+    assert "no longer asked" in html and "old_question" in html
+    assert "pain_pattern=retired_option" in html
+
+
 def test_own_reasoning_leads_back_to_the_summary(client):
     answer_all(client, RUNNER)
     submit(client)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, session, url_for
 
 from rules import explain
-from rules.answers import AnswerError, chosen
+from rules.answers import AnswerError, chosen, known_answers
 from rules.content import cases, catalogue
 from rules.engine import Result, citation, evaluate
 
@@ -32,7 +32,14 @@ def _subject(case_id: str) -> tuple[str, str, dict]:
                 f"{submission.kb_version}, now {catalogue().version}), so the result may "
                 "differ from your summary."
             )
-        return "Your own answers", description, submission.answers
+        answers, dropped = known_answers(submission.answers)
+        if dropped:
+            description += (
+                " Some of your answers are no longer asked, so they are left out: "
+                + ", ".join(dropped)
+                + "."
+            )
+        return "Your own answers", description, answers
     case = cases().get(case_id)
     if case is None:
         abort(404)
