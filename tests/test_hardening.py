@@ -158,3 +158,31 @@ def test_replacing_the_cookie_ends_the_staff_session_on_the_server(app, client):
     assert live_sessions() == 1
     start(client)  # a patient starts in this browser
     assert live_sessions() == 0
+
+
+def test_a_sign_in_flood_is_refused_before_any_password_is_hashed(app, client, monkeypatch):
+    """Defect 2: every attempt ran scrypt, so ~9 attempts a second filled two cores and
+    patients waited. Past the per-source limit, attempts cost no hashing at all."""
+    with app.app_context():
+        auth.create_staff("nurse", PASSWORD)
+    hashed = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: hashed.append(1) or real(h, p))
+    limit = app.config["STAFF_SIGN_IN_PER_MINUTE"]
+    statuses = [
+        sign_in(client, "someone", "wrong guess here").status_code for _ in range(limit + 5)
+    ]
+    assert statuses[:limit] == [401] * limit
+    assert statuses[limit:] == [429] * 5
+    assert len(hashed) == limit, "no password hashed past the limit"
+    refused = sign_in(client, "someone", "wrong guess here")
+    assert refused.headers["Retry-After"] == "60"
+    assert "Too many sign-in attempts" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # the patients' pages are not limited
+
+
+def test_password_hashing_runs_one_at_a_time(monkeypatch):
+    """Defect 2: at most one scrypt at once per process; others wait, then are told."""
+    monkeypatch.setattr(auth, "HASH_WAIT", 0.01)
+    with auth.hashing_slot(), pytest.raises(auth.SignInBusy), auth.hashing_slot():
+        pass

@@ -58,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         STAFF_ABSOLUTE_HOURS=10,
         STAFF_LOCKOUT_AFTER=5,
         STAFF_LOCKOUT_MINUTES=15,
+        # Sign-in attempts per source network per minute, per worker.
+        STAFF_SIGN_IN_PER_MINUTE=10,
         RETENTION_DAYS=90,
         # The audit log is trimmed by `bme purge` to this many days.
         AUDIT_RETENTION_DAYS=365,

@@ -14,6 +14,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context, request, session
@@ -34,6 +38,62 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 class PasswordError(ValueError):
     pass
+
+
+class SignInBusy(RuntimeError):
+    """Every password-hashing slot stayed taken: sign-in traffic waits, patients do not."""
+
+
+#: Password checks (scrypt, ~0.1 s of a core each) running at once in this process:
+#: one, so that a flood of sign-ins can take at most one core from the patients'
+#: pages (issue 12, defect 2); others wait up to HASH_WAIT seconds.
+_HASH_SLOTS = threading.BoundedSemaphore(1)
+HASH_WAIT = 5.0
+
+
+@contextmanager
+def hashing_slot():
+    if not _HASH_SLOTS.acquire(timeout=HASH_WAIT):
+        raise SignInBusy
+    try:
+        yield
+    finally:
+        _HASH_SLOTS.release()
+
+
+class AttemptWindow:
+    """At most ``limit`` sign-in attempts per source network per ``seconds``, per worker.
+
+    Checked before any password is hashed, so that a flood from one network costs a
+    dictionary lookup, not scrypt. Kept per app (app.extensions), in memory: with
+    several workers each counts its own, and the lockout in the database still bounds
+    the guesses per account.
+    """
+
+    def __init__(self, limit: int, seconds: float = 60.0):
+        self.limit, self.seconds = limit, seconds
+        self._tries: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, source: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tries = self._tries.setdefault(source, deque())
+            while tries and tries[0] <= now - self.seconds:
+                tries.popleft()
+            if len(tries) >= self.limit:
+                return False
+            tries.append(now)
+            if len(self._tries) > 10_000:  # forget quiet sources, bounded memory
+                self._tries = {k: v for k, v in self._tries.items() if v}
+            return True
+
+
+def attempt_allowed() -> bool:
+    window = current_app.extensions.setdefault(
+        "bme_sign_in_window", AttemptWindow(current_app.config["STAFF_SIGN_IN_PER_MINUTE"])
+    )
+    return window.allow(client_source())
 
 
 #: zxcvbn's score (0 to 4) a new password needs: 3, "safely unguessable" offline

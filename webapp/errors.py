@@ -26,6 +26,7 @@ MESSAGES = {
         "That was too much to send",
         "The form sent more than any answer needs. Your saved answers are safe.",
     ),
+    429: ("Too many tries", "Wait a minute, then try again."),
 }
 
 
@@ -36,6 +37,7 @@ STAFF_MESSAGES = {
     404: ("Not found", "There is no page or submission at this address. It may have been deleted."),
     405: ("That did not work", "This page cannot be used in that way. Nothing was changed."),
     413: ("That was too much to send", "Nothing was changed."),
+    429: ("Too many sign-in attempts", "For security, wait a minute, then try again."),
     503: (
         "The records are busy",
         "We could not reach the records just now. Nothing was changed: wait a moment, then try "
@@ -132,7 +134,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e):
         title, message = MESSAGES.get(e.code, ("Something went wrong", e.description))
-        return error_page(e.code or 500, title, message)
+        page, status = error_page(e.code or 500, title, message)
+        return page, status, ({"Retry-After": "60"} if status == 429 else {})
 
     @app.errorhandler(Exception)
     def unexpected(e):

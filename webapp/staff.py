@@ -63,10 +63,21 @@ def _submission(reference: str) -> store.Submission:
 def sign_in():
     form = ActionForm()
     error = None
+    if request.method == "POST" and not auth.attempt_allowed():
+        abort(429)
     if request.method == "POST":
         username = request.form.get("username", "")[:80]
         password = request.form.get("password", "")[: auth.MAX_PASSWORD + 1]
-        user = auth.authenticate(username, password)
+        try:
+            with auth.hashing_slot():
+                user = auth.authenticate(username, password)
+        except auth.SignInBusy:
+            error = "Many sign-ins are being checked just now. Wait a few seconds, then try again."
+            return (
+                render_template("staff/sign_in.html", form=form, error=error),
+                503,
+                {"Retry-After": "5"},
+            )
         if user is not None:
             auth.start_session(user)
             auth.audit(user.username, "sign_in")
