@@ -12,7 +12,7 @@ from webapp import auth
 from webapp import db as store
 
 from .test_staff import PASSWORD, sign_in
-from .web import RUNNER, answer_all, path_of, post_form, start
+from .web import RUNNER, answer_all, page_data, path_of, post_form, start
 
 
 def test_a_far_date_on_the_worklist_is_said_not_a_500(app, client):
@@ -186,3 +186,46 @@ def test_password_hashing_runs_one_at_a_time(monkeypatch):
     monkeypatch.setattr(auth, "HASH_WAIT", 0.01)
     with auth.hashing_slot(), pytest.raises(auth.SignInBusy), auth.hashing_slot():
         pass
+
+
+def test_an_expired_form_while_the_database_is_down_keeps_what_was_typed(app, client, monkeypatch):
+    """Defect 9: a bad form token with the database down was a 500 (the handler read the
+    draft), and the answers typed on the page were not shown again."""
+    app.config["TESTING"] = False  # CSRF checked as in production
+    response = start(client)
+    section = path_of(response).rsplit("/", 1)[1]
+
+    def down(_token):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(store, "get_draft", down)
+    page = client.post(f"/questions/{section}", data={"age_band": "40_60", "csrf_token": "old"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "could not reach our records" in html
+    assert 'value="40_60"' in html and "checked" in html.split('value="40_60"', 1)[1][:40]
+
+
+def test_a_read_only_database_recovers_once_fixed(app, client, monkeypatch):
+    """Defect 5: SQLite connections opened read-only stayed in the pool: 503 until a
+    restart, even after the folder was made writable again."""
+    import sqlite3
+
+    start(client)
+    engine = app.extensions["bme_engine"]
+    disposed = []
+    real_dispose = engine.dispose
+    monkeypatch.setattr(engine, "dispose", lambda *a, **k: disposed.append(1) or real_dispose())
+    real_commit = store.Session.commit
+
+    def read_only(self):
+        raise OperationalError(
+            "UPDATE", {}, sqlite3.OperationalError("attempt to write a readonly database")
+        )
+
+    monkeypatch.setattr(store.Session, "commit", read_only)
+    about = page_data("about", RUNNER)
+    assert post_form(client, "/questions/about", about).status_code == 503
+    assert disposed, "the read-only connections are dropped"
+    monkeypatch.setattr(store.Session, "commit", real_commit)  # the folder is fixed
+    assert post_form(client, "/questions/about", about).status_code == 302

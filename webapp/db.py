@@ -320,6 +320,17 @@ def session() -> Session:
     return g.db_session
 
 
+def recover(error: Exception) -> None:
+    """After a database error: roll the request's session back, and drop every pooled
+    connection if SQLite refused to write (issue 12, defect 5). SQLite connections made
+    while the folder was read-only stay read-only; dropping them means that fixing the
+    folder fixes the app, without a restart."""
+    with contextlib.suppress(Exception):
+        session().rollback()
+    if "readonly database" in str(getattr(error, "orig", "")):
+        current_app.extensions["bme_engine"].dispose()
+
+
 def _close_session(_exc):
     """Close this request's session; never raise from teardown (issue 12, defect 4).
 

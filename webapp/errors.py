@@ -122,6 +122,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SQLAlchemyError)
     def database_error(_e):
         app.logger.error("database unavailable (%s)", type(_e).__name__)
+        from . import db
+
+        db.recover(_e)
         response = error_page(
             503,
             "Sorry, please try again in a moment",

@@ -198,7 +198,7 @@ def question(section_id):
     try:
         store.save_answers(draft, new)
     except SQLAlchemyError as e:
-        store.session().rollback()
+        store.recover(e)
         current_app.logger.error("could not save a draft (%s)", type(e).__name__)
         return _render_page(
             section_id,
@@ -315,7 +315,7 @@ def acknowledge():
         try:
             store.acknowledge_notices(draft, seen)
         except SQLAlchemyError as e:
-            store.session().rollback()
+            store.recover(e)
             current_app.logger.error("could not record a notice as seen (%s)", type(e).__name__)
             return _render_notice(
                 pending,
@@ -334,10 +334,27 @@ def question_after_csrf_error(section_id: str):
     """A question page whose form token was missing, forged or expired.
 
     The answers sent are not trusted or saved, but they are shown again, with a
-    fresh token, so that pressing Continue once more saves them.
+    fresh token, so that pressing Continue once more saves them. If the database is
+    down too, they are still shown again (an error inside an error handler would be
+    a bare 500; issue 12, defect 9).
     """
-    draft = current_draft()
-    if draft is None or section_id not in catalogue().sections:
+    if section_id not in catalogue().sections:
+        return _no_draft()
+    try:
+        draft = current_draft()
+    except SQLAlchemyError as e:
+        store.recover(e)
+        current_app.logger.error("database unavailable (%s)", type(e).__name__)
+        page, _ = _render_page(
+            section_id,
+            page_form_class(section_id)(other_answers={}),
+            {},
+            notice="We could not reach our records just now, so your answers on this page "
+            "were not saved yet. They are shown again below: wait a moment, then press the "
+            "button again.",
+        )
+        return page, 503, {"Retry-After": "5"}
+    if draft is None:
         return _no_draft()
     form_class = page_form_class(section_id)
     other = {k: v for k, v in draft.answers.items() if k not in form_class.question_ids}
