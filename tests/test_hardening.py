@@ -12,7 +12,7 @@ from webapp import auth
 from webapp import db as store
 
 from .test_staff import PASSWORD, sign_in
-from .web import RUNNER, answer_all, page_data, path_of, post_form, start
+from .web import RUNNER, answer_all, csrf_token, page_data, path_of, post_form, start
 
 
 def test_a_far_date_on_the_worklist_is_said_not_a_500(app, client):
@@ -229,3 +229,28 @@ def test_a_read_only_database_recovers_once_fixed(app, client, monkeypatch):
     assert disposed, "the read-only connections are dropped"
     monkeypatch.setattr(store.Session, "commit", real_commit)  # the folder is fixed
     assert post_form(client, "/questions/about", about).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({}, 302),  # no Referer at all (a privacy setting): the token is enough
+        ({"Referer": "https://clinic.example/questions/about"}, 302),
+        ({"Origin": "https://clinic.example"}, 302),
+        ({"Origin": "https://evil.example"}, 400),
+        ({"Referer": "https://evil.example/page"}, 400),
+        ({"Referer": "https://clinic.example.evil.example/"}, 400),
+    ],
+)
+def test_https_posts_need_no_referer_but_refuse_other_sites(app, headers, status):
+    """Defect 11: over HTTPS, a browser that sends no Referer could never save a page."""
+    app.config["TESTING"] = False  # CSRF checked as in production
+    client = app.test_client()
+    page = client.get("/", base_url="https://clinic.example")
+    response = client.post(
+        "/start",
+        base_url="https://clinic.example",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+        headers=headers,
+    )
+    assert response.status_code == status

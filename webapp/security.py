@@ -21,6 +21,25 @@ CSP = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    # Flask-WTF's HTTPS check demands a same-origin Referer, so a browser or privacy
+    # tool that sends none could never save a page (issue 12, defect 11). The token
+    # and the SameSite cookie are the defence; Origin and Referer, when sent, are
+    # checked below as defence in depth (OWASP's CSRF cheat sheet).
+    app.config["WTF_CSRF_SSL_STRICT"] = False
+
+    @app.before_request
+    def same_origin_posts():
+        """A POST whose Origin or Referer names another site is refused."""
+        if request.method != "POST":
+            return
+        here = request.host_url.rstrip("/")
+        origin = request.headers.get("Origin")
+        if origin and origin != "null" and origin.rstrip("/") != here:
+            abort(400)
+        referer = request.headers.get("Referer")
+        if not origin and referer and not (referer == here or referer.startswith(here + "/")):
+            abort(400)
+
     @app.before_request
     def no_nul_bytes():
         """A NUL byte fits no answer, code or name, and PostgreSQL refuses it in text:
@@ -37,7 +56,7 @@ def init_app(app: Flask) -> None:
         h["Content-Security-Policy"] = CSP
         h["X-Content-Type-Options"] = "nosniff"
         h["X-Frame-Options"] = "DENY"
-        # Not no-referrer: Flask-WTF's HTTPS check needs a same-origin Referer.
+        # same-origin, not no-referrer: a same-origin Referer is checked when sent.
         h["Referrer-Policy"] = "same-origin"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Cross-Origin-Resource-Policy"] = "same-origin"
