@@ -63,3 +63,15 @@ def app(request, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def staff(app):
+    """A staff account, "nurse", with the staff tests' password (tests/test_staff.py)."""
+    from webapp import auth
+
+    from .test_staff import PASSWORD
+
+    with app.app_context():
+        auth.create_staff("nurse", PASSWORD)
+    return "nurse"

@@ -6,13 +6,11 @@ import random
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from webapp import auth
 from webapp import db as store
 from webapp.db import ALPHABET, check_character, new_reference, normalise_reference
 
-from .web import RUNNER, answer_all, csrf_token, path_of, submit
+from .test_staff import make_submission, sign_in
+from .web import path_of
 
 C = "[0-9A-HJKMNP-TV-Z]"
 NEW = re.compile(rf"{C}{{4}}-{C}{{4}}-{C}{{5}}")
@@ -135,31 +133,6 @@ def test_typing_is_forgiving_and_old_codes_still_normalise():
 
 
 # --- Finding a submission by its code ---------------------------------------------------
-
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def staff(app):
-    with app.app_context():
-        auth.create_staff("nurse", PASSWORD)
-    return "nurse"
-
-
-def sign_in(client):
-    page = client.get("/staff/sign-in").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "username": "nurse", "password": PASSWORD}
-    assert path_of(client.post("/staff/sign-in", data=data)) == "/staff/"
-
-
-def make_submission(app) -> str:
-    """A submission made through the patient's pages; returns its code."""
-    client = app.test_client()
-    answer_all(client, RUNNER)
-    submit(client)
-    html = client.get("/summary").get_data(as_text=True)
-    return re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
 
 
 def store_old_submission(app, reference: str) -> None:

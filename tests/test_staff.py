@@ -16,13 +16,6 @@ from .web import RUNNER, answer_all, csrf_token, path_of, submit
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def staff(app):
-    with app.app_context():
-        auth.create_staff("nurse", PASSWORD)
-    return "nurse"
-
-
 def sign_in(client, username="nurse", password=PASSWORD):
     page = client.get("/staff/sign-in")
     return client.post(

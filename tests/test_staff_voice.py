@@ -15,7 +15,7 @@ from rules.language import frame, sentences
 from rules.voice import NOT_ANSWERED, NOT_KNOWN, answer_kind, for_staff, reported, staff_answer
 from tests.answer_sets import random_answers
 
-from .test_staff import make_submission, sign_in, staff  # noqa: F401  (fixture)
+from .test_staff import make_submission, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_answers_read_one_way():
     assert all(question.short for question in q.values())
 
 
-def test_the_staff_page_is_written_for_staff(app, client, staff):  # noqa: F811
+def test_the_staff_page_is_written_for_staff(app, client, staff):
     reference = make_submission(app, cases()["fever_warm_knee"].answers)
     sign_in(client)
     page = client.get(f"/staff/submissions/{reference}").get_data(as_text=True)

@@ -144,3 +144,19 @@ def pdf_pages(path) -> int:
         ["pdfinfo", str(path)], check=True, capture_output=True, text=True, timeout=30
     ).stdout
     return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def submitted(app, answers: dict) -> str:
+    """A submission made through the app itself (the test client posts its own CSRF
+    tokens while TESTING is on); returns its reference code."""
+    from ..web import answer_all, submit
+
+    client = app.test_client()
+    app.config["TESTING"] = True
+    try:
+        answer_all(client, answers)
+        submit(client)
+        html = client.get("/summary").get_data(as_text=True)
+    finally:
+        app.config["TESTING"] = False
+    return re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from webapp import auth
 from webapp import db as store
 
-from ..web import RUNNER, answer_all, submit
-from .conftest import new_page, serious_violations
+from ..web import RUNNER
+from .conftest import new_page, serious_violations, submitted
 
 USERNAME = "auditor"
 PASSWORD = "browser audit password"
@@ -35,15 +35,7 @@ def reference(browser_app):
                 )
             )
         db.commit()
-    client = browser_app.test_client()
-    browser_app.config["TESTING"] = True  # the test client posts its own CSRF tokens
-    try:
-        answer_all(client, RUNNER)
-        submit(client)
-        html = client.get("/summary").get_data(as_text=True)
-    finally:
-        browser_app.config["TESTING"] = False
-    return re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
+    return submitted(browser_app, RUNNER)
 
 
 def sign_in(page, password=PASSWORD):

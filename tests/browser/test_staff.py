@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from webapp import auth
 
-from ..web import RUNNER, answer_all, submit
-from .conftest import new_page, pdf_text, serious_violations
+from ..web import RUNNER
+from .conftest import new_page, pdf_text, serious_violations, submitted
 
 PASSWORD = "browser staff password"
 
@@ -22,15 +22,7 @@ def reference(browser_app):
     """A staff account and one submission, made through the app itself."""
     with browser_app.app_context():
         auth.create_staff("reception", PASSWORD)
-    client = browser_app.test_client()
-    browser_app.config["TESTING"] = True  # the test client posts its own CSRF tokens
-    try:
-        answer_all(client, RUNNER)
-        submit(client)
-        html = client.get("/summary").get_data(as_text=True)
-    finally:
-        browser_app.config["TESTING"] = False
-    return re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1)
+    return submitted(browser_app, RUNNER)
 
 
 def sign_in(page):

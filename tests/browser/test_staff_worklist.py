@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from rules.content import cases
 from webapp import auth
 
-from ..web import answer_all, submit
-from .conftest import new_page, pdf_pages, pdf_text, serious_violations
+from .conftest import new_page, pdf_pages, pdf_text, serious_violations, submitted
 
 PASSWORD = "worklist staff password"
 
@@ -25,17 +24,10 @@ def codes(browser_app):
     """A staff account, an urgent and a quiet submission made through the app."""
     with browser_app.app_context():
         auth.create_staff("desk", PASSWORD)
-    made = []
-    browser_app.config["TESTING"] = True  # the test client posts its own CSRF tokens
-    try:
-        for case in ("fever_warm_knee", "knee_sports_injury"):
-            client = browser_app.test_client()
-            answer_all(client, cases()[case].answers)
-            submit(client)
-            html = client.get("/summary").get_data(as_text=True)
-            made.append(re.search(r'class="reference-code">([0-9A-Z-]+)<', html).group(1))
-    finally:
-        browser_app.config["TESTING"] = False
+    made = [
+        submitted(browser_app, cases()[c].answers)
+        for c in ("fever_warm_knee", "knee_sports_injury")
+    ]
     return made
 
 
