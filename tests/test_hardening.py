@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from webapp import auth
+from webapp import auth, security
 from webapp import db as store
 
 from .test_staff import PASSWORD, sign_in
@@ -169,16 +169,35 @@ def test_a_sign_in_flood_is_refused_before_any_password_is_hashed(app, client, m
     real = auth.check_password_hash
     monkeypatch.setattr(auth, "check_password_hash", lambda h, p: hashed.append(1) or real(h, p))
     limit = app.config["STAFF_SIGN_IN_PER_MINUTE"]
-    statuses = [
-        sign_in(client, "someone", "wrong guess here").status_code for _ in range(limit + 5)
-    ]
+    token = csrf_token(client.get("/staff/sign-in").get_data(as_text=True))
+    guess = {"csrf_token": token, "username": "someone", "password": "wrong guess here"}
+    statuses = [client.post("/staff/sign-in", data=guess).status_code for _ in range(limit + 5)]
     assert statuses[:limit] == [401] * limit
     assert statuses[limit:] == [429] * 5
     assert len(hashed) == limit, "no password hashed past the limit"
-    refused = sign_in(client, "someone", "wrong guess here")
-    assert refused.headers["Retry-After"] == "60"
-    assert "Too many sign-in attempts" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 200  # the patients' pages are not limited
+
+
+def test_past_the_limit_the_sign_in_is_refused_before_flask_runs(app, client):
+    """Defect 2, under a flood: a refusal that still read the session, made a form token
+    and rendered a page let eight clients make a patient's page 9.5 times slower. Past
+    the limit the gate answers (page and form alike) before any of the app's code."""
+    reached = []
+    app.before_request(lambda: reached.append(1) and None)
+    token = csrf_token(client.get("/staff/sign-in").get_data(as_text=True))
+    guess = {"csrf_token": token, "username": "someone", "password": "wrong guess here"}
+    for _ in range(app.config["STAFF_SIGN_IN_PER_MINUTE"]):
+        client.post("/staff/sign-in", data=guess)
+    reached.clear()
+    for refused in (client.get("/staff/sign-in"), client.post("/staff/sign-in", data=guess)):
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "60"
+        assert refused.headers["Content-Security-Policy"] == security.CSP
+        assert refused.headers["Cache-Control"] == "no-store"
+        assert "Too many sign-in attempts" in refused.get_data(as_text=True)
+    assert reached == [], "the app's code ran for a refused request"
+    assert client.get("/").status_code == 200
+    assert reached, "other pages pass the gate"
 
 
 def test_password_hashing_runs_one_at_a_time(monkeypatch):

@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.session_interface = SessionInterface()
 
-    from . import db, errors, security
+    from . import db, errors, gate, security
     from .about import bp as about_bp
     from .learn import bp as learn_bp
     from .patient import bp as patient_bp
@@ -92,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    gate.init_app(app)
     app.register_blueprint(patient_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(learn_bp)

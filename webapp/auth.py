@@ -76,11 +76,10 @@ class AttemptWindow:
         self._lock = threading.Lock()
 
     def allow(self, source: str) -> bool:
+        """Count an attempt from ``source``, unless its window is already full."""
         now = time.monotonic()
         with self._lock:
-            tries = self._tries.setdefault(source, deque())
-            while tries and tries[0] <= now - self.seconds:
-                tries.popleft()
+            tries = self._recent(source, now)
             if len(tries) >= self.limit:
                 return False
             tries.append(now)
@@ -88,12 +87,27 @@ class AttemptWindow:
                 self._tries = {k: v for k, v in self._tries.items() if v}
             return True
 
+    def full(self, source: str) -> bool:
+        """Whether ``source`` has used its window, without counting anything."""
+        with self._lock:
+            return len(self._recent(source, time.monotonic())) >= self.limit
+
+    def _recent(self, source: str, now: float) -> deque:
+        tries = self._tries.setdefault(source, deque())
+        while tries and tries[0] <= now - self.seconds:
+            tries.popleft()
+        return tries
+
+
+def sign_in_window(app) -> AttemptWindow:
+    """This app's window of sign-in attempts, shared by the view and the gate."""
+    return app.extensions.setdefault(
+        "bme_sign_in_window", AttemptWindow(app.config["STAFF_SIGN_IN_PER_MINUTE"])
+    )
+
 
 def attempt_allowed() -> bool:
-    window = current_app.extensions.setdefault(
-        "bme_sign_in_window", AttemptWindow(current_app.config["STAFF_SIGN_IN_PER_MINUTE"])
-    )
-    return window.allow(client_source())
+    return sign_in_window(current_app).allow(client_source())
 
 
 #: zxcvbn's score (0 to 4) a new password needs: 3, "safely unguessable" offline
@@ -158,10 +172,13 @@ def client_source() -> str:
     enough to tell one source hammering the sign-in from many, or to block a network,
     without keeping a person's own address in a log kept for a year.
     """
-    if not has_request_context():
-        return "unknown"
+    return network_of(request.remote_addr) if has_request_context() else "unknown"
+
+
+def network_of(remote_addr: str | None) -> str:
+    """An address cut to its /24 (IPv4) or /48 (IPv6) network; see client_source."""
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(remote_addr or "")
     except ValueError:
         return "unknown"
     if address.version == 6 and address.ipv4_mapped:

@@ -52,19 +52,29 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        h = response.headers
-        h["Content-Security-Policy"] = CSP
-        h["X-Content-Type-Options"] = "nosniff"
-        h["X-Frame-Options"] = "DENY"
-        # same-origin, not no-referrer: a same-origin Referer is checked when sent.
-        h["Referrer-Policy"] = "same-origin"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Cross-Origin-Resource-Policy"] = "same-origin"
-        if request.is_secure:  # over HTTPS (directly, or from the trusted proxy)
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if request.endpoint != "static":
-            # Pages may show answers: never keep them in a shared device's cache.
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
+        response.headers.update(
+            security_headers(request.is_secure, cacheable=request.endpoint == "static")
+        )
         return response
+
+
+def security_headers(secure: bool, cacheable: bool = False) -> dict[str, str]:
+    """The headers every response carries; also sent by the sign-in gate, which answers
+    before Flask (webapp/gate.py)."""
+    h = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        # same-origin, not no-referrer: a same-origin Referer is checked when sent.
+        "Referrer-Policy": "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if secure:  # over HTTPS (directly, or from the trusted proxy)
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if not cacheable:
+        # Pages may show answers: never keep them in a shared device's cache.
+        h["Cache-Control"] = "no-store"
+        h["Pragma"] = "no-cache"
+    return h
