@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, g
@@ -247,7 +248,19 @@ def _private_files(url: str) -> None:
             os.chmod(name, 0o600)
 
 
+def _private_folder(app: Flask) -> None:
+    """The instance folder (database, secret key) for the app's user only: one an older
+    version made 0755 is made 0700 (issue 12, defect 14)."""
+    folder = app.instance_path
+    with contextlib.suppress(OSError):  # not ours to change: leave it, as before
+        mode = stat.S_IMODE(os.stat(folder).st_mode)
+        if mode & 0o077:
+            os.chmod(folder, mode & 0o700)
+            app.logger.warning("made the instance folder %s private (was %o)", folder, mode)
+
+
 def init_app(app: Flask) -> None:
+    _private_folder(app)
     engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_BUSY_TIMEOUT_MS"])
     app.extensions["bme_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["bme_engine"] = engine
@@ -328,8 +341,23 @@ def recover(error: Exception) -> None:
     folder fixes the app, without a restart."""
     with contextlib.suppress(Exception):
         session().rollback()
-    if "readonly database" in str(getattr(error, "orig", "")):
+    if _stale_sqlite_connection(error):
         current_app.extensions["bme_engine"].dispose()
+
+
+#: SQLite's result codes (low byte) after which a connection may stay broken when the
+#: cause is fixed: SQLITE_READONLY (opened while the folder or file was read-only),
+#: SQLITE_IOERR and SQLITE_CANTOPEN (its -wal or -shm file could not be made or written).
+#: Rare, so dropping the pool's connections costs nothing that matters.
+STALE_SQLITE_CODES = {8, 10, 14}
+
+
+def _stale_sqlite_connection(error: Exception) -> bool:
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in STALE_SQLITE_CODES:
+        return True
+    return "readonly database" in str(orig or "")
 
 
 def _close_session(_exc):

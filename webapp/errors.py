@@ -8,8 +8,10 @@ import traceback
 
 from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from .security import has_control_characters
 
 MESSAGES = {
     400: (
@@ -74,7 +76,13 @@ def _staff_error(status: int, kind) -> str:
     from .forms import ActionForm
 
     title, message = STAFF_MESSAGES.get(kind) or STAFF_MESSAGES.get(status, STAFF_MESSAGES[400])
-    signed_in = auth.current_staff() is not None
+    try:
+        signed_in = auth.current_staff() is not None
+    except SQLAlchemyError as e:  # the database is down too: an error page all the same
+        from . import db
+
+        db.recover(e)
+        signed_in = False
     reference = (request.view_args or {}).get("reference")
     retry = None
     if kind == "csrf" and signed_in and request.endpoint and request.endpoint != "staff.sign_in":
@@ -121,10 +129,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(_e):
-        app.logger.error("database unavailable (%s)", type(_e).__name__)
         from . import db
 
         db.recover(_e)
+        if isinstance(_e, DataError):
+            # The database refused a value (NUL in text on PostgreSQL, one too long):
+            # the request's fault, not an outage (issue 12, defect 12).
+            app.logger.warning("database refused a value (%s)", type(_e).__name__)
+            return http_error(BadRequest())
+        app.logger.error("database unavailable (%s)", type(_e).__name__)
         response = error_page(
             503,
             "Sorry, please try again in a moment",
@@ -136,6 +149,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e):
+        if e.code == 400 and request.endpoint == "patient.question" and has_control_characters():
+            from .patient import question_after_bad_input
+
+            return question_after_bad_input(request.view_args["section_id"])
         title, message = MESSAGES.get(e.code, ("Something went wrong", e.description))
         page, status = error_page(e.code or 500, title, message)
         return page, status, ({"Retry-After": "60"} if status == 429 else {})

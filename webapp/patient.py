@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 
 from rules.answers import chosen, is_shown
 from rules.content import catalogue
@@ -28,6 +29,7 @@ from rules.engine import evaluate
 from . import __version__, auth
 from . import db as store
 from .forms import ActionForm, page_form_class
+from .security import CONTROL
 from .views import (
     Rendered,
     answer_groups,
@@ -200,7 +202,7 @@ def question(section_id):
     except SQLAlchemyError as e:
         store.recover(e)
         current_app.logger.error("could not save a draft (%s)", type(e).__name__)
-        return _render_page(
+        page, status = _render_page(
             section_id,
             form,
             answers,
@@ -208,6 +210,7 @@ def question(section_id):
             notice="We could not save this page just now. Your answers are still here: "
             "wait a moment, then press Continue again.",
         )
+        return page, status, {"Retry-After": "5"}
     changing = bool(request.args.get("change"))
     if changing:
         target = first_unanswered(new) or CHECK
@@ -338,6 +341,36 @@ def question_after_csrf_error(section_id: str):
     down too, they are still shown again (an error inside an error handler would be
     a bare 500; issue 12, defect 9).
     """
+    return _question_again(
+        section_id,
+        "This page timed out, so your answers on it were not saved yet. They are "
+        "shown again below: check them and press the button again.",
+    )
+
+
+def question_after_bad_input(section_id: str):
+    """A question page sent with a character no answer holds (a NUL byte, another
+    control character): refused before the database, and shown again with what was
+    typed, those characters left out (issue 12, defect 12)."""
+    return _question_again(
+        section_id,
+        "This page sent something no answer can hold, so your answers on it were not "
+        "saved yet. Your saved answers are safe. The answers from this page are shown "
+        "again below: check them and press the button again.",
+    )
+
+
+def _typed_form(section_id: str, other: dict):
+    """The page's form filled from what was sent, without control characters."""
+    sent = MultiDict(
+        [(k, CONTROL.sub("", v)) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    )
+    return page_form_class(section_id)(formdata=sent, other_answers=other)
+
+
+def _question_again(section_id: str, notice: str):
+    """A question page shown again, not saved, with what was typed: 400, or 503 with
+    the database's message if the draft cannot be read."""
     if section_id not in catalogue().sections:
         return _no_draft()
     try:
@@ -347,7 +380,7 @@ def question_after_csrf_error(section_id: str):
         current_app.logger.error("database unavailable (%s)", type(e).__name__)
         page, _ = _render_page(
             section_id,
-            page_form_class(section_id)(other_answers={}),
+            _typed_form(section_id, {}),
             {},
             notice="We could not reach our records just now, so your answers on this page "
             "were not saved yet. They are shown again below: wait a moment, then press the "
@@ -358,14 +391,8 @@ def question_after_csrf_error(section_id: str):
         return _no_draft()
     form_class = page_form_class(section_id)
     other = {k: v for k, v in draft.answers.items() if k not in form_class.question_ids}
-    form = form_class(other_answers=other)
     return _render_page(
-        section_id,
-        form,
-        draft.answers,
-        status=400,
-        notice="This page timed out, so your answers on it were not saved yet. They are "
-        "shown again below: check them and press the button again.",
+        section_id, _typed_form(section_id, other), draft.answers, status=400, notice=notice
     )
 
 

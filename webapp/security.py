@@ -1,8 +1,16 @@
 """Security headers on every response, and input no field may hold."""
 
+import re
+
 from flask import Flask, abort, request
+from werkzeug.exceptions import HTTPException
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+#: Characters no answer, code, name or password typed in a browser holds: NUL (which
+#: PostgreSQL refuses in text) and the other C0 controls but tab, line feed and carriage
+#: return, and DEL (issue 12, defect 12).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CSP = "; ".join(
     [
@@ -41,13 +49,10 @@ def init_app(app: Flask) -> None:
             abort(400)
 
     @app.before_request
-    def no_nul_bytes():
-        """A NUL byte fits no answer, code or name, and PostgreSQL refuses it in text:
-        a clear 400 rather than a database error (issue 12, defect 12)."""
-        values = list(request.args.values())
-        if request.method == "POST" and request.mimetype in FORM_TYPES:
-            values += list(request.form.values())
-        if any("\x00" in v for v in values):
+    def no_control_characters():
+        """Refused before any view (and the database) sees them; on a question page the
+        400 handler shows the page again with what was typed (webapp/errors.py)."""
+        if has_control_characters():
             abort(400)
 
     @app.after_request
@@ -78,3 +83,14 @@ def security_headers(secure: bool, cacheable: bool = False) -> dict[str, str]:
         h["Cache-Control"] = "no-store"
         h["Pragma"] = "no-cache"
     return h
+
+
+def has_control_characters() -> bool:
+    """Whether the query or a posted form holds a character no field may hold."""
+    values = list(request.args.values())
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        try:
+            values += list(request.form.values())
+        except HTTPException:  # a form too big to read: refused as such elsewhere
+            return False
+    return any(CONTROL.search(v) for v in values)
