@@ -255,6 +255,36 @@ def why(question_id: str) -> Why:
     return Why(question_id, direct, tuple(sorted(reached, key=order.index)))
 
 
+def rules_from_question(question_id: str) -> set[str]:
+    """The rules an answer to this question can reach: those reading it, and those
+    reading any fact concluded from it (the rules page's filter)."""
+    infos = catalogue_of_rules()
+    found: set[str] = set()
+    frontier, seen = [f"q:{question_id}"], {f"q:{question_id}"}
+    while frontier:
+        kind = frontier.pop()
+        for r in infos.values():
+            if kind in r.reads or kind in r.negated:
+                found.add(r.name)
+                for a in r.actions:
+                    if a.kind == "declare" and a.target not in seen:
+                        seen.add(a.target)
+                        frontier.append(a.target)
+    return found
+
+
+def rules_to_statement(statement_id: str) -> set[str]:
+    """The rules on some chain that ends in this statement (the rules page's filter)."""
+    found: set[str] = set()
+    frontier = [statement_id]
+    while frontier:
+        for r in producers_of(frontier.pop()):
+            if r.name not in found:
+                found.add(r.name)
+                frontier.extend(k for k in r.reads if not k.startswith("q:"))
+    return found
+
+
 # --- HOW a statement was reached ---------------------------------------------------------------
 
 
@@ -344,14 +374,100 @@ def _holds(ce, result: Result) -> bool:
 
 
 @dataclass(frozen=True)
+class Need:
+    """One condition of a rule, met or not, and for an unmet one what would meet it:
+    the rules that would conclude a missing fact (``routes``), down to the answers."""
+
+    words: str
+    met: bool
+    #: For a condition that something be absent: what is there, and the answers behind it.
+    present: tuple[str, ...] = ()
+    #: For EITHER (``joiner`` "or") or AND ("and"): its parts.
+    joiner: str = ""
+    parts: tuple[Need, ...] = ()
+    #: For a missing derived fact: (rule name, that rule's needs), one per rule that
+    #: would conclude it.
+    routes: tuple[tuple[str, tuple[Need, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class WhyNotRule:
     rule: str
     doc: str
     unmet: tuple[str, ...]  # each condition that was not met, in words
+    needs: tuple[Need, ...] = ()  # every condition, met or not, down to the answers
+
+
+#: How far WHY-NOT follows derived facts back towards answers (the deepest chain in the
+#: knowledge base is three rules; this only guards against a future cycle).
+DEPTH = 6
+
+
+def answer_words(result: Result, idx: int) -> str:
+    """An answer fact as the questionnaire words it: “Question”: “Option”."""
+    fact = result.facts[idx]
+    q = catalogue().questions[fact.question]
+    return f"\u201c{q.short_text}\u201d: {_label(fact.question, fact.fields['value'])}"
+
+
+def answers_behind(result: Result, idx: int) -> list[str]:
+    """The answers a fact in working memory rests on, in words."""
+    seen, stack, found = set(), [idx], []
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        if result.facts[i].kind == "answer":
+            found.append(i)
+        for firing in result.trace:
+            if i in firing.declared:
+                stack.extend(firing.matched)
+    return [answer_words(result, i) for i in sorted(found)]
+
+
+def need(ce, result: Result, depth: int = 0, seen: frozenset = frozenset()) -> Need:
+    """A condition element as a Need: met or not, and what would meet it."""
+    met = _holds(ce, result)
+    if isinstance(ce, NOT):
+        present = ()
+        if not met:
+            present = tuple(
+                f"{fact_words(_as_pattern(f))}"
+                + (f" (from {'; '.join(behind)})" if (behind := answers_behind(result, i)) else "")
+                for i, f in result.facts.items()
+                if any(_matches(c, f) for c in ce if not isinstance(c, OR | AND))
+            )
+        return Need(condition_words(ce), met, present=present)
+    if isinstance(ce, OR | AND):
+        parts = tuple(need(c, result, depth, seen) for c in ce)
+        return Need(condition_words(ce), met, joiner="or" if isinstance(ce, OR) else "and",
+                    parts=parts)  # fmt: skip
+    routes = ()
+    if not met and not isinstance(ce, F.Answer) and depth < DEPTH:
+        kinds = set(_kinds(ce))
+        routes = tuple(
+            (info.name, _needs(info.name, result, depth + 1, seen | {info.name}))
+            for info in catalogue_of_rules().values()
+            if info.name not in seen and any(a.target in kinds for a in info.actions)
+        )
+    return Need(fact_words(ce), met, routes=routes)
+
+
+def _needs(rule_name: str, result: Result, depth: int, seen: frozenset) -> tuple[Need, ...]:
+    return tuple(need(ce, result, depth, seen) for ce in rules()[rule_name])
+
+
+def _as_pattern(fact) -> Fact:
+    """A fact of working memory as a fact object, for its words."""
+    if fact.question:
+        return getattr(F.A, fact.question)(value=fact.fields["value"])
+    return getattr(F, fact.type)(**fact.fields)
 
 
 def why_not(result: Result, statement_id: str) -> list[WhyNotRule]:
-    """For a statement that did not appear: each rule that could make it, and what failed."""
+    """For a statement that did not appear: each rule that could make it, what failed,
+    and what would meet each failed condition, down to the answers."""
     out = []
     for info in producers_of(statement_id):
         rule = rules()[info.name]
@@ -369,7 +485,8 @@ def why_not(result: Result, statement_id: str) -> list[WhyNotRule]:
                 unmet.append(f"{words}: but there is {', '.join(present) or 'such a fact'}")
             else:
                 unmet.append(f"{words}: not so in these answers")
-        out.append(WhyNotRule(info.name, info.doc, tuple(unmet)))
+        needs = _needs(info.name, result, 0, frozenset({info.name}))
+        out.append(WhyNotRule(info.name, info.doc, tuple(unmet), needs))
     return out
 
 

@@ -277,3 +277,110 @@ def test_every_question_is_read_by_a_rule(cat):
     """A question no rule reads is a question not worth asking (issue 10)."""
     unread = [q for q in cat.questions if not explain.why(q).rules]
     assert unread == []
+
+
+# --- Issue 13: WHY-NOT down to the answers, what-if as sets, the rules page ------------
+
+
+def _leaves(needs):
+    """The unmet needs at the bottom of WHY-NOT's tree: nothing below them."""
+    for n in needs:
+        if n.met:
+            continue
+        below = list(n.parts) + [x for _, inner in n.routes for x in inner]
+        if below:
+            yield from _leaves(below)
+        else:
+            yield n
+
+
+def test_why_not_follows_derived_facts_down_to_the_answers_that_would_meet_them(cat):
+    """'a warning sign: cancer: not so' was a dead end: it now names the answers, in
+    the questionnaire's words, through the facts between them."""
+    result = evaluate(CASES["runner_hip_pain"].answers)
+    [reason] = explain.why_not(result, "urgent_cancer")
+    [flag] = reason.needs
+    assert not flag.met and flag.routes
+    history = cat.questions["medical_history"]
+    words = " ".join(n.words for n in _leaves(reason.needs))
+    for value in ("cancer", "radiation"):
+        assert history.option(value).label in words
+    chain = [flag.routes[0][0], flag.routes[0][1][0].routes[0][0]]
+    assert chain == ["bone_pain_after_cancer", "cancer_history"]
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_every_why_not_ends_in_answers_or_in_a_fact_that_is_there(case, cat):
+    """Every unmet condition bottoms out in answers a person could give, or in a fact
+    that must be absent, named with the answers it came from."""
+    result = evaluate(case.answers)
+    labels = [q.short_text for q in cat.questions.values()]
+    for sid in set(cat.statements) - set(result.statement_ids):
+        for reason in explain.why_not(result, sid):
+            for leaf in _leaves(reason.needs):
+                if leaf.present:
+                    assert leaf.words.startswith("NOT "), (sid, leaf)
+                else:
+                    assert any(label in leaf.words for label in labels), (sid, leaf.words)
+
+
+def test_why_not_page_shows_the_chain(client, cat):
+    html = client.get("/learn/cases/runner_hip_pain/why-not/urgent_cancer").get_data(as_text=True)
+    assert "<code>cancer_history</code>" in html and "Not met:" in html
+    assert cat.questions["medical_history"].option("cancer").label in html
+
+
+def test_what_if_compares_answers_as_sets(client):
+    """Changing only fever listed 'When is the pain worse?' too: a multi-choice answer's
+    stored order is not the order the form sends back."""
+    answers = CASES["runner_hip_pain"].answers
+    assert len(answers["pain_pattern"]) > 1
+    changed = {**answers, "fever": "yes", "pain_pattern": list(reversed(answers["pain_pattern"]))}
+    query = "&".join(
+        f"{k}={v}" for k, vs in changed.items() for v in (vs if isinstance(vs, list) else [vs])
+    )
+    html = client.get(f"/learn/what-if?case=runner_hip_pain&changed=1&{query}").get_data(
+        as_text=True
+    )
+    [listed] = re.findall(r"Answers changed: (.*?)</p>", html)
+    assert listed == catalogue().questions["fever"].short_text
+
+
+def test_each_side_of_a_what_if_opens_its_own_steps_and_picture(client):
+    answers = {**CASES["runner_hip_pain"].answers, "fever": "yes"}
+    query = "&".join(
+        f"{k}={v}" for k, vs in answers.items() for v in (vs if isinstance(vs, list) else [vs])
+    )
+    html = client.get(f"/learn/what-if?case=runner_hip_pain&changed=1&{query}").get_data(
+        as_text=True
+    )
+    after = [
+        u.replace("&amp;", "&") for u in re.findall(r'href="(/learn/cases/answers[^"]*)"', html)
+    ]
+    assert len(after) == 2 and any("/picture" in u for u in after)
+    steps = client.get(after[0]).get_data(as_text=True)
+    assert "urgent_fever" in steps or "Fever" in steps
+    # Every link on the changed side's pages keeps the answers with it.
+    for link in re.findall(r'href="(/learn/cases/answers[^"]*)"', steps):
+        assert "fever=yes" in link
+        assert client.get(link.replace("&amp;", "&")).status_code == 200
+    assert client.get("/learn/cases/answers?pain_sites=nonsense").status_code == 400
+
+
+def test_rules_page_has_contents_anchors_and_a_filter(client):
+    html = client.get("/learn/rules").get_data(as_text=True)
+    for name in rules():
+        assert f'href="#rule-{name}"' in html  # in the contents and as its own anchor
+    cancer = client.get("/learn/rules?statement=urgent_cancer").get_data(as_text=True)
+    shown = set(re.findall(r'<article class="rule" id="rule-([a-z_]+)"', cancer))
+    assert shown == explain.rules_to_statement("urgent_cancer")
+    assert {"warn_cancer", "bone_pain_after_cancer", "cancer_history"} <= shown
+    assert len(shown) < len(rules())
+    fever = client.get("/learn/rules?question=fever").get_data(as_text=True)
+    shown = set(re.findall(r'<article class="rule" id="rule-([a-z_]+)"', fever))
+    assert shown == explain.rules_from_question("fever")
+    infos = explain.catalogue_of_rules()
+    assert any("fever" in infos[n].questions for n in shown)  # reads the answer
+    assert any("fever" not in infos[n].questions for n in shown)  # reads what it led to
+    both = client.get("/learn/rules?question=pregnancy&statement=urgent_cancer")
+    assert "No rule matches both" in both.get_data(as_text=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, session, url_for
 
 from rules import explain
-from rules.answers import AnswerError, chosen, known_answers
+from rules.answers import AnswerError, chosen, known_answers, validate
 from rules.content import cases, catalogue
 from rules.engine import Result, citation, evaluate
 
@@ -16,6 +16,21 @@ from .wizard import prune
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
 MINE = "my-answers"
+#: The subject whose answers travel in the address: what-if's changed side, so that it
+#: opens its own steps, HOW, WHY-NOT and picture like any case.
+ANSWERS = "answers"
+
+
+@bp.context_processor
+def answer_query() -> dict:
+    """``query``: the answers to carry in every link about the ``answers`` subject."""
+    if (request.view_args or {}).get("case_id") != ANSWERS:
+        return {"query": {}}
+    return {"query": _answer_args()}
+
+
+def _answer_args() -> dict[str, list[str]]:
+    return {q: v for q in catalogue().questions if (v := request.args.getlist(q))}
 
 
 def _subject(case_id: str) -> tuple[str, str, dict]:
@@ -40,6 +55,13 @@ def _subject(case_id: str) -> tuple[str, str, dict]:
                 + "."
             )
         return "Your own answers", description, answers
+    if case_id == ANSWERS:
+        answers = _answers_from_args()
+        try:
+            validate(answers)
+        except AnswerError:
+            abort(400)
+        return "Changed answers", "The answers of a what-if, worked out step by step.", answers
     case = cases().get(case_id)
     if case is None:
         abort(404)
@@ -66,10 +88,21 @@ def _firing_cases() -> dict[str, list[str]]:
 
 @bp.get("/rules")
 def rule_catalogue():
+    """Every rule by topic, with contents, and a filter by question or statement (a GET
+    form, so it works without JavaScript and the address can be shared)."""
     cat = catalogue()
     fired = _firing_cases()
+    question = request.args.get("question", "")
+    statement = request.args.get("statement", "")
+    shown = set(explain.catalogue_of_rules())
+    if question in cat.questions:
+        shown &= explain.rules_from_question(question)
+    if statement in cat.statements:
+        shown &= explain.rules_to_statement(statement)
     topics: dict[str, list] = {}
     for info in explain.catalogue_of_rules().values():
+        if info.name not in shown:
+            continue
         topics.setdefault(info.topic, []).append(
             {
                 "info": info,
@@ -86,7 +119,16 @@ def rule_catalogue():
                 "cases": fired.get(info.name, []),
             }
         )
-    return render_template("learn/rules.html", topics=topics)
+    return render_template(
+        "learn/rules.html",
+        topics=topics,
+        count=len(shown),
+        total=len(explain.catalogue_of_rules()),
+        questions=cat.questions.values(),
+        statements=cat.statements.values(),
+        question=question if question in cat.questions else "",
+        statement=statement if statement in cat.statements else "",
+    )
 
 
 @bp.get("/questions/<question_id>")
@@ -254,7 +296,8 @@ def what_if():
     differing = [
         q
         for q in cat.questions.values()
-        if chosen(before_answers, q.id) != chosen(after_answers, q.id)
+        # As sets: a multi-choice answer's stored order is not the order a form sends.
+        if set(chosen(before_answers, q.id)) != set(chosen(after_answers, q.id))
     ]
     return render_template(
         "learn/what_if.html",
@@ -271,4 +314,5 @@ def what_if():
         problems=problems,
         changed=changed,
         base=url_for("learn.what_if"),
+        after_query={q: chosen(after_answers, q) for q in after_answers},
     )
