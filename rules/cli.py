@@ -16,7 +16,8 @@ from pathlib import Path
 
 from .answers import AnswerError
 from .content import EMERGENCY, catalogue
-from .engine import citation, evaluate
+from .engine import evaluate
+from .results import citation
 from .summary import plan
 
 EXIT_BAD_INPUT = 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from .content import catalogue
-from .engine import Result
+from .results import Result
 
 COLUMN = 290  # distance between columns
 WIDTH = 240  # node width

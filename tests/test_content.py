@@ -9,9 +9,10 @@ import pytest
 
 from rules import content
 from rules.content import ELLIPSIS, EMERGENCY, LEVELS, QUESTION_TYPES, quote_in
-from rules.engine import PLACEHOLDER, rule_topics
+from rules.engine import rule_topics
 from rules.kb import MIXINS
 from rules.language import check
+from rules.wording import PLACEHOLDER
 
 RULES_DIR = Path(content.__file__).parent
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 
 from rules.answers import chosen
 from rules.content import LEVELS, catalogue
-from rules.engine import FALLBACK, Result, evaluate, evaluate_naive
+from rules.engine import evaluate, evaluate_naive
 from rules.language import check
+from rules.results import Result
+from rules.wording import FALLBACK
 from tests.answer_sets import valid_answers
 
 # --- The promises, one check each ------------------------------------------------------

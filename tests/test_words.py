@@ -22,9 +22,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.content import cases, catalogue
-from rules.engine import PLACEHOLDER, Result, evaluate, render
+from rules.engine import evaluate
 from rules.language import sentences
+from rules.results import Result
 from rules.summary import glossary, plan
+from rules.wording import PLACEHOLDER, render
 from tests.answer_sets import complete_answers, long_case, random_answers, valid_answers
 
 MAX_GRADE = 8  # Flesch-Kincaid grade of each statement, with its longest answers

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from rules.content import catalogue, learn
-from rules.engine import citation
+from rules.results import citation
 from rules.summary import explain_terms
 
 from .views import compact_sources

@@ -67,7 +67,7 @@ class Submission(Base):
     #: The draft it came from: unique, so a double submit cannot store two.
     draft_token: Mapped[str] = mapped_column(String(64), unique=True)
     answers: Mapped[dict] = mapped_column(JSON)
-    #: ``rules.engine.Result.to_dict()``: statements, facts and trace.
+    #: ``rules.results.Result.to_dict()``: statements, facts and trace.
     result: Mapped[dict] = mapped_column(JSON)
     kb_version: Mapped[str] = mapped_column(String(40))
     app_version: Mapped[str] = mapped_column(String(40))

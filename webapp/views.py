@@ -15,7 +15,7 @@ from flask import url_for
 
 from rules.answers import chosen
 from rules.content import catalogue, learn_topic_of
-from rules.engine import citation
+from rules.results import citation
 from rules.summary import plan
 from rules.voice import answer_kind, for_staff, staff_answer
 

@@ -1,0 +1,42 @@
+"""Rendering words: a statement's placeholders filled with the person's own answers."""
+
+from __future__ import annotations
+
+import re
+
+from .content import Catalogue, catalogue
+
+PLACEHOLDER = re.compile(r"\{([a-z0-9_,]+)\}")
+#: ``[...]``: words left out when an answer inside them is missing.
+OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+#: Stands in for a placeholder with no answer behind it; tests make sure it never shows.
+FALLBACK = "some of your answers"
+
+
+def join_words(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def render(text: str, rests_on, cat: Catalogue | None = None) -> str:
+    """Fill ``{q1,q2}`` with the person's own answers to those questions, in words.
+
+    An optional part ``[...]`` is kept only when every placeholder in it has an answer.
+    """
+    cat = cat or catalogue()
+
+    def words(match: re.Match) -> str:
+        wanted = match.group(1).split(",")
+        found = [
+            cat.questions[q].option(v).phrase for want in wanted for q, v in rests_on if q == want
+        ]
+        return join_words(found)
+
+    def optional(match: re.Match) -> str:
+        inner = match.group(1)
+        return inner if all(words(m) for m in PLACEHOLDER.finditer(inner)) else ""
+
+    text = OPTIONAL.sub(optional, text)
+    return PLACEHOLDER.sub(lambda m: words(m) or FALLBACK, text)
