@@ -28,7 +28,7 @@ from .content import LEVELS, catalogue
 from .facts import Answer, Statement, answer_facts
 from .kb import MIXINS
 from .matching import DispatchingMatcher
-from .results import FactView, Firing, Result, StatementResult
+from .results import FactView, Firing, Pending, Result, StatementResult
 from .strategy import ExactDepthStrategy
 from .wording import render
 
@@ -101,12 +101,28 @@ class TracingEngine(KnowledgeEngine):
             last = declared
         return last
 
+    #: Record the agenda at each step (educators' trace): off for patients, as it
+    #: copies the agenda at every firing.
+    record_agenda = False
+
+    def pending(self) -> tuple[Pending, ...]:
+        """The agenda as it stands, in firing order (experta pops from the end)."""
+        return tuple(
+            Pending(
+                a.rule.__name__,
+                a.rule.salience,
+                tuple(sorted((f["__factid__"] for f in a.facts), reverse=True)),
+            )
+            for a in reversed(self.agenda.activations)
+        )
+
     def run(self, steps=float("inf")):
         """experta's run loop, recording each firing."""
         self.running = True
         while steps > 0 and self.running:
             added, removed = self.get_activations()
             self.strategy.update_agenda(self.agenda, added, removed)
+            agenda = self.pending() if self.record_agenda else ()
             activation = self.agenda.get_next()
             if activation is None:
                 break
@@ -133,6 +149,7 @@ class TracingEngine(KnowledgeEngine):
                         ),
                         declared=tuple(self._firing["declared"]),
                         new=tuple(self._firing["new"]),
+                        agenda=agenda,
                     )
                 )
                 self._firing = None
@@ -203,11 +220,16 @@ class EnginePool:
 _pool = EnginePool()
 
 
-def evaluate(answers: dict, *, pool: EnginePool | None = None) -> Result:
-    """Validate the answers, run the knowledge base, and return the statements."""
+def evaluate(answers: dict, *, pool: EnginePool | None = None, agenda: bool = False) -> Result:
+    """Validate the answers, run the knowledge base, and return the statements; with
+    ``agenda``, each firing also holds the agenda it was chosen from."""
     clean = validate(answers)
     with (pool or _pool).engine() as engine:
-        return _run(engine, clean)
+        engine.record_agenda = agenda
+        try:
+            return _run(engine, clean)
+        finally:
+            engine.record_agenda = False
 
 
 def evaluate_naive(answers: dict) -> Result:

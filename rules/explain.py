@@ -21,8 +21,10 @@ from experta.fieldconstraint import ANDFC, NOTFC, ORFC, L, W
 
 from . import facts as F
 from .content import catalogue
-from .engine import Result, rule_topics, rules
+from .engine import rule_topics, rules
 from .kb import MIXINS
+from .kb.base import DERIVE, STATE
+from .results import Result
 
 # --- Words for patterns -------------------------------------------------------------
 
@@ -488,6 +490,36 @@ def why_not(result: Result, statement_id: str) -> list[WhyNotRule]:
         needs = _needs(info.name, result, 0, frozenset({info.name}))
         out.append(WhyNotRule(info.name, info.doc, tuple(unmet), needs))
     return out
+
+
+# --- The agenda: why the rule that fired was chosen ------------------------------------
+
+
+def why_first(agenda) -> str:
+    """Why the first activation of an agenda fires before the second: the strategy's
+    order (rules/strategy.py) in words, as CLIPS's depth strategy would explain it."""
+    if not agenda:
+        return ""
+    if len(agenda) == 1:
+        return "It was the only rule ready to fire."
+    first, second = agenda[0], agenda[1]
+    if first.salience != second.salience:
+        return (
+            f"Higher salience: {first.salience} against {second.salience} for "
+            f"{second.rule}. Rules that conclude a fact ({DERIVE}) run before rules that "
+            f"make a statement ({STATE})."
+        )
+    if first.facts != second.facts:
+        newer = next((a for a, b in zip(first.facts, second.facts, strict=False) if a != b), None)
+        recent = f"f-{newer} is newer" if newer is not None else "as recent, and more of them"
+        return (
+            f"Same salience as {second.rule}; it matched more recent facts ({recent}): "
+            "depth first, as in CLIPS's default strategy."
+        )
+    return (
+        f"Same salience and the same facts as {second.rule}: the tie-break is the "
+        "rule's name, alphabetically."
+    )
 
 
 # --- What-if ------------------------------------------------------------------------------------

@@ -47,11 +47,22 @@ class FactView:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """An activation on the agenda: a rule ready to fire, and the facts it matched
+    (newest first, the initial fact as 0: the order the strategy compares)."""
+
+    rule: str
+    salience: int
+    facts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Firing:
     """One rule firing: which rule, the facts that matched it, the facts it declared.
 
     ``new`` tells, for each declared fact, whether it was new to working memory
-    (experta ignores a fact that is already there).
+    (experta ignores a fact that is already there). ``agenda``, recorded for
+    educators only, is the agenda it was chosen from, in firing order: it comes first.
     """
 
     step: int
@@ -60,6 +71,7 @@ class Firing:
     matched: tuple[int, ...]
     declared: tuple[int, ...]
     new: tuple[bool, ...]
+    agenda: tuple[Pending, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from experta import KnowledgeEngine
 
 from rules import explain
+from rules.answers import validate
 from rules.content import cases, catalogue
-from rules.engine import evaluate, rules
+from rules.engine import StockKnowledgeBase, evaluate, rules
+from rules.facts import answer_facts
 
 from .web import RUNNER, answer_all, submit
 
@@ -169,12 +172,14 @@ def test_trace_viewer_steps(client):
     result = evaluate(CASES["fever_warm_knee"].answers)
     total = len(result.trace)
     first = client.get("/learn/cases/fever_warm_knee").get_data(as_text=True)
-    assert f"Step 0 of {total}" in first and "Facts declared from the answers" in first
+    assert f"Step 0 of {total}" in first and "facts declared from the answers" in first
     step = client.get("/learn/cases/fever_warm_knee?step=1").get_data(as_text=True)
-    assert f"Rule fired: <code>{result.trace[0].rule}</code>" in step
+    assert f"rule <code>{result.trace[0].rule}</code> fires" in step
     last = client.get(f"/learn/cases/fever_warm_knee?step={total + 50}").get_data(as_text=True)
     assert f"Step {total} of {total}" in last
     assert f"Statements so far ({len(result.statements)})" in last
+    ran = client.get("/learn/cases/fever_warm_knee?from=2&run=3").get_data(as_text=True)
+    assert f"Step 5 of {total}" in ran
     assert client.get("/learn/cases/fever_warm_knee?step=abc").status_code == 200
     assert client.get("/learn/cases/nope").status_code == 404
 
@@ -384,3 +389,82 @@ def test_rules_page_has_contents_anchors_and_a_filter(client):
     assert any("fever" not in infos[n].questions for n in shown)  # reads what it led to
     both = client.get("/learn/rules?question=pregnancy&statement=urgent_cancer")
     assert "No rule matches both" in both.get_data(as_text=True)
+
+
+# --- Issue 13: the agenda at each step, fact ids, one meaning of "new" ------------------
+
+
+def experta_agendas(answers: dict) -> list[tuple]:
+    """The agenda before each firing, read from experta's own Agenda on an engine with
+    experta's own matcher, stepped by experta's own run loop: the trace's witness."""
+    engine = StockKnowledgeBase()
+    engine.reset()
+    engine.declare(*answer_facts(validate(answers)))
+    agendas = []
+    for _ in range(500):
+        engine.strategy.update_agenda(engine.agenda, *engine.get_activations())
+        if not engine.agenda.activations:
+            break
+        agendas.append(
+            tuple(
+                (a.rule.__name__, a.rule.salience, sorted(f["__factid__"] for f in a.facts))
+                for a in reversed(engine.agenda.activations)
+            )
+        )
+        KnowledgeEngine.run(engine, 1)
+    return agendas
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_the_recorded_agenda_is_experta_s_own_at_every_step(case):
+    result = evaluate(case.answers, agenda=True)
+    recorded = [
+        tuple((p.rule, p.salience, sorted(p.facts)) for p in f.agenda) for f in result.trace
+    ]
+    assert recorded == experta_agendas(case.answers)
+    for firing in result.trace:
+        assert firing.agenda[0].rule == firing.rule  # the first one is the one that fired
+    assert all(f.agenda == () for f in evaluate(case.answers).trace)  # off for patients
+
+
+def test_why_the_first_fired_names_salience_recency_or_the_tie_break():
+    from rules.results import Pending
+
+    assert explain.why_first((Pending("a", 10, (3,)), Pending("b", 0, (9,)))).startswith(
+        "Higher salience: 10 against 0"
+    )
+    assert "f-9 is newer" in explain.why_first((Pending("a", 0, (9, 0)), Pending("b", 0, (4, 0))))
+    assert "tie-break" in explain.why_first((Pending("a", 0, (0,)), Pending("b", 0, (0,))))
+    reasons = {
+        explain.why_first(f.agenda).split(":")[0].split(";")[0]
+        for case in CASES.values()
+        for f in evaluate(case.answers, agenda=True).trace
+    }
+    assert len(reasons) >= 3, reasons  # the bundled cases show each kind of reason
+
+
+def test_trace_page_shows_the_agenda_and_one_meaning_of_new(client):
+    result = evaluate(CASES["fever_warm_knee"].answers, agenda=True)
+    for firing in result.trace:
+        html = client.get(f"/learn/cases/fever_warm_knee?step={firing.step}").get_data(as_text=True)
+        rows = re.findall(
+            r"<tr(?: class=\"agenda-fires\")?>\s*<td>\d+.*?<code>([a-z_]+)</code>", html, re.S
+        )
+        assert rows == [p.rule for p in firing.agenda]
+        assert "<strong>Why this one:</strong>" in html
+        new = {i for i, n in zip(firing.declared, firing.new, strict=True) if n}
+        marked = {
+            int(i)
+            for i in re.findall(
+                r'class="fact fact-\w+ fact-new"><code><span class="fact-id">f-(\d+)', html
+            )
+        }
+        assert marked == new, firing.step
+        for i, n in zip(firing.declared, firing.new, strict=True):
+            said = re.search(
+                rf"f-{i}</span> [^<]*</code>: (<strong>new</strong>|already known)", html
+            )
+            assert said and (said.group(1) == "<strong>new</strong>") == n
+    assert 'href="/learn/cases/fever_warm_knee?step=2#step"' in client.get(
+        "/learn/cases/fever_warm_knee?step=1"
+    ).get_data(as_text=True)

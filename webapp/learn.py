@@ -8,7 +8,8 @@ from flask import Blueprint, Response, abort, render_template, request, session,
 from rules import explain
 from rules.answers import AnswerError, chosen, known_answers, validate
 from rules.content import cases, catalogue
-from rules.engine import Result, citation, evaluate
+from rules.engine import evaluate
+from rules.results import Result, citation
 
 from . import db as store
 from .wizard import prune
@@ -149,9 +150,10 @@ def why(question_id):
 
 
 def _steps(result: Result) -> list[dict]:
-    """Step 0 declares the answers; step k is the k-th rule firing."""
+    """Step 0 declares the answers; step k is the k-th rule firing, with the agenda it
+    was chosen from."""
     answer_ids = [i for i, f in result.facts.items() if f.kind == "answer"]
-    steps = [{"number": 0, "rule": None, "declared": answer_ids, "matched": [], "new": []}]
+    steps = [{"number": 0, "rule": None, "declared": answer_ids, "matched": [], "new": answer_ids}]
     for f in result.trace:
         steps.append(
             {
@@ -160,24 +162,38 @@ def _steps(result: Result) -> list[dict]:
                 "topic": f.topic,
                 "matched": list(f.matched),
                 "declared": list(f.declared),
-                "new": list(f.new),
+                "known": dict(zip(f.declared, f.new, strict=True)),
+                # One meaning of "new" everywhere: numbered now, not already known.
+                "new": [i for i, new in zip(f.declared, f.new, strict=True) if new],
+                "agenda": f.agenda,
+                "why_first": explain.why_first(f.agenda),
             }
         )
     return steps
 
 
+def _step_number(total: int) -> int:
+    """The step asked for: ``step``, or ``from`` plus ``run`` (run N steps), kept in range."""
+    try:
+        if "run" in request.args:
+            number = int(request.args.get("from", 0)) + int(request.args["run"])
+        else:
+            number = int(request.args.get("step", 0))
+    except ValueError:
+        number = 0
+    return min(max(number, 0), total)
+
+
 @bp.get("/cases/<case_id>")
 def trace(case_id):
     title, description, answers = _subject(case_id)
-    result = evaluate(answers)
+    result = evaluate(answers, agenda=True)
     steps = _steps(result)
-    try:
-        number = min(max(int(request.args.get("step", 0)), 0), len(steps) - 1)
-    except ValueError:
-        number = 0
+    number = _step_number(len(steps) - 1)
     step = steps[number]
     known = {i for s in steps[: number + 1] for i in s["declared"]}
-    memory = [result.facts[i] for i in sorted(known) if result.facts[i].kind != "initial"]
+    known |= {i for i, f in result.facts.items() if f.kind == "initial"}  # f-0, as in CLIPS
+    memory = [result.facts[i] for i in sorted(known)]
     infos = explain.catalogue_of_rules()
     cat = catalogue()
     made = [
