@@ -162,6 +162,18 @@ def explain_text(result) -> str:
     return "\n".join(lines)
 
 
+def cmd_export_clips(args) -> int:
+    from .clips import export
+
+    text = export() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0
+
+
 def _bad_input(message: str) -> int:
     print(f"bme: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -181,6 +193,9 @@ def parser(more_commands=None) -> argparse.ArgumentParser:
     e.add_argument("answers", help="answers JSON file ({question_id: value}), or - for stdin")
     e.add_argument("--json", action="store_true", help="machine-readable output")
     e.set_defaults(func=cmd_explain)
+    c = sub.add_parser("export-clips", help="the knowledge base as CLIPS constructs (.clp)")
+    c.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    c.set_defaults(func=cmd_export_clips)
     if more_commands:
         more_commands(sub)
     return p

@@ -100,6 +100,9 @@ class Action:
     kind: str  # "declare" or "say"
     target: str  # fact kind (e.g. "CauseFamily(name=metabolic)") or statement id
     words: str
+    #: For "declare": the fact's class name and fields, as written in the rule.
+    fact: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @cache
@@ -121,7 +124,8 @@ def _actions(rule) -> tuple[Action, ...]:
             target = cls.__name__ + (
                 "(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")" if fields else ""
             )
-            found.append(Action("declare", target, "conclude: " + fact_words(cls(**fields))))
+            words = "conclude: " + fact_words(cls(**fields))
+            found.append(Action("declare", target, words, cls.__name__, tuple(fields.items())))
     return tuple(found)
 
 

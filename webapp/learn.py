@@ -280,6 +280,18 @@ def kb_svg():
     return Response(knowledge_base_svg(), mimetype="image/svg+xml")
 
 
+@bp.get("/knowledge-base.clp")
+def kb_clips():
+    """The rules as CLIPS constructs (``bme export-clips``), for a class to load."""
+    from rules.clips import export
+
+    return Response(
+        export() + "\n",
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="bme-knowledge-base.clp"'},
+    )
+
+
 # --- What-if -----------------------------------------------------------------------------
 
 
