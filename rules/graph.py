@@ -1,26 +1,38 @@
-"""The reasoning as a picture: answers, then derived facts, then statements.
+"""The reasoning as a picture: answers, then rules and the facts they derive, then
+statements, left to right.
 
-SVG drawn on the server (no JavaScript), readable in black and white: node kinds
-differ by shape and border, not only colour, and a legend says which is which.
-Each edge is a rule firing (its name in the edge's tooltip); a dashed edge is a
-condition that something must be absent.
+SVG drawn on the server (no JavaScript), laid out by grandalf's Sugiyama layering
+(fewer crossings than hand-placed columns, and no Graphviz binary to install). Drawn
+at its natural size, never scaled down: labels are wrapped in full, never cut, and
+every rule is a node with its name, so a projector shows all of it. Readable in black
+and white: kinds differ by shape and border, and a legend says which is which; a
+dashed line is a condition that something must be absent.
 """
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
+
+from grandalf.graphs import Edge, Vertex
+from grandalf.graphs import Graph as Layered
+from grandalf.layouts import SugiyamaLayout
 
 from .content import catalogue
 from .results import Result
 
-COLUMN = 290  # distance between columns
-WIDTH = 240  # node width
-HEIGHT = 30
-GAP = 10
+FONT = 14  # px: the smallest text is 13 (rule names), at 1:1
+LINE = 18
+WRAP = 29  # characters per line in a fact node
+WIDTH = 236  # fact node width
+RULE_CHAR = 8.2  # px per character of a rule name, monospace at 13 px
+PAD = 8
+LAYER_GAP = 56  # between columns
+NODE_GAP = 14  # between nodes in a column
 MARGIN = 20
-LEGEND = 44
-MAX_CHARS = 36
+LEGEND = 56
 
 
 def esc(text: str) -> str:
@@ -28,80 +40,125 @@ def esc(text: str) -> str:
     return escape(str(text), {'"': "&quot;", "'": "&#39;"})
 
 
-def short(text: str, limit: int = MAX_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 @dataclass
 class Node:
     key: str
     label: str
-    kind: str  # answer, question, derived, statement
-    column: int
+    kind: str  # answer, question, derived, statement, rule, topic
     urgent: bool = False
-    x: float = 0
+    link: str = ""
+    x: float = 0  # centre
     y: float = 0
+    fixed_width: float = 0  # the legend's samples
+
+    @property
+    def lines(self) -> list[str]:
+        if self.kind == "rule":
+            return [self.label]
+        return textwrap.wrap(self.label, WRAP) or [""]
+
+    @property
+    def width(self) -> float:
+        if self.fixed_width:
+            return self.fixed_width
+        if self.kind == "rule":
+            return len(self.label) * RULE_CHAR + 2 * PAD
+        return WIDTH
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * LINE + 2 * PAD - 4
 
 
 @dataclass
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
-    edges: dict[tuple[str, str], tuple[list[str], bool]] = field(default_factory=dict)
+    edges: dict[tuple[str, str], bool] = field(default_factory=dict)  # -> dashed
 
-    def edge(self, src: str, dst: str, rule: str, dashed: bool = False) -> None:
-        rules, was_dashed = self.edges.get((src, dst), ([], dashed))
-        if rule not in rules:
-            rules.append(rule)
-        self.edges[(src, dst)] = (rules, was_dashed and dashed)
+    def add(self, node: Node) -> None:
+        self.nodes.setdefault(node.key, node)
 
-
-def _order(graph: Graph) -> list[list[Node]]:
-    """Nodes by column, each column ordered by its neighbours' mean position (fewer crossings)."""
-    columns: dict[int, list[Node]] = {}
-    for node in graph.nodes.values():
-        columns.setdefault(node.column, []).append(node)
-    ordered = [columns[c] for c in sorted(columns)]
-    position = {n.key: i for col in ordered for i, n in enumerate(col)}
-    for _sweep in range(3):
-        for col in ordered[1:]:
-
-            def centre(n: Node) -> float:
-                near = [position[s] for (s, d) in graph.edges if d == n.key and s in position]
-                return sum(near) / len(near) if near else position[n.key]
-
-            col.sort(key=centre)
-            position.update({n.key: i for i, n in enumerate(col)})
-    return ordered
+    def edge(self, src: str, dst: str, dashed: bool = False) -> None:
+        self.edges[(src, dst)] = self.edges.get((src, dst), dashed) and dashed
 
 
-def _svg(graph: Graph, title: str, desc: str, prefix: str) -> str:
-    columns = _order(graph)
-    tallest = max((len(c) for c in columns), default=1)
-    height = MARGIN * 2 + LEGEND + tallest * (HEIGHT + GAP)
-    width = MARGIN * 2 + (len(columns) - 1) * COLUMN + WIDTH
-    for c, col in enumerate(columns):
-        offset = (tallest - len(col)) * (HEIGHT + GAP) / 2
-        for i, node in enumerate(col):
-            node.x = MARGIN + c * COLUMN
-            node.y = MARGIN + LEGEND + offset + i * (HEIGHT + GAP)
+class _View:
+    """grandalf's view of a vertex: its size across (w) and along (h) the layers."""
+
+    def __init__(self, node: Node):
+        self.w, self.h = node.height, node.width  # laid out top-down, drawn left-right
+        self.xy = (0.0, 0.0)
+
+
+class _Path:
+    def __init__(self):
+        self.points: list[tuple[float, float]] = []
+
+    def setpath(self, points):
+        self.points = list(points)
+
+
+def _layout(graph: Graph, legend: bool) -> tuple[float, float, dict]:
+    """Place every node; return the drawing's width, height and each edge's points."""
+    vertices = {key: Vertex(key) for key in graph.nodes}
+    for key, v in vertices.items():
+        v.view = _View(graph.nodes[key])
+    edges = {}
+    for src, dst in graph.edges:
+        e = Edge(vertices[src], vertices[dst])
+        e.view = _Path()
+        edges[(src, dst)] = e
+    layered = Layered(list(vertices.values()), list(edges.values()))
+    top, width = MARGIN + (LEGEND if legend else 0), 0.0
+    for component in layered.C:
+        sugiyama = SugiyamaLayout(component)
+        sugiyama.xspace, sugiyama.yspace = NODE_GAP, LAYER_GAP
+        sugiyama.dw, sugiyama.dh = 4, 4  # the dummy points of long edges
+        sugiyama.init_all()
+        sugiyama.draw()
+        # Top-down layers become left-to-right columns: swap the axes.
+        xs = [v.view.xy[1] - v.view.h / 2 for v in component.sV]
+        ys = [v.view.xy[0] - v.view.w / 2 for v in component.sV]
+        dx, dy = MARGIN - min(xs), top - min(ys)
+        for v in component.sV:
+            node = graph.nodes[v.data]
+            node.x, node.y = v.view.xy[1] + dx, v.view.xy[0] + dy
+            width = max(width, node.x + node.width / 2 + MARGIN)
+        for e in component.sE:
+            e.view.points = [(y + dx, x + dy) for x, y in e.view.points]
+        top = max(n.y + n.height / 2 for n in (graph.nodes[v.data] for v in component.sV))
+        top += NODE_GAP * 2
+    paths = {key: e.view.points for key, e in edges.items()}
+    return max(width, 760), top + MARGIN, paths
+
+
+def _svg(graph: Graph, title: str, desc: str, prefix: str, legend: bool = True) -> str:
+    width, height, paths = _layout(graph, legend)
+    # A picture with links is not one image: its links must stay reachable.
+    role = "group" if any(n.link for n in graph.nodes.values()) else "img"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
-        f'width="100%" role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
-        'font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="{role}" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="sans-serif" '
+        f'font-size="{FONT}">',
         f'<title id="{prefix}-title">{esc(title)}</title>',
         f'<desc id="{prefix}-desc">{esc(desc)}</desc>',
+        f'<defs><marker id="{prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
         '<rect x="0" y="0" width="100%" height="100%" fill="#fff"/>',
     ]
-    out += _legend()
-    for (src, dst), (rules, dashed) in graph.edges.items():
+    if legend:
+        out += _legend()
+    for (src, dst), dashed in graph.edges.items():
         a, b = graph.nodes[src], graph.nodes[dst]
-        x1, y1, x2, y2 = a.x + WIDTH, a.y + HEIGHT / 2, b.x, b.y + HEIGHT / 2
-        mid = (x1 + x2) / 2
-        dash = ' stroke-dasharray="5 4"' if dashed else ""
+        middle = paths.get((src, dst), [])[1:-1]
+        points = [(a.x + a.width / 2, a.y), *middle, (b.x - b.width / 2, b.y)]
+        d = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
         out.append(
-            f'<path class="edge" d="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} '
-            f'{x2:.0f},{y2:.0f}" fill="none" stroke="#444" stroke-width="1.2"{dash}>'
-            f"<title>{esc(', '.join(rules))}</title></path>"
+            f'<path class="edge" d="{d}" fill="none" stroke="#444" stroke-width="1.3"{dash} '
+            f'marker-end="url(#{prefix}-arrow)"/>'
         )
     for node in graph.nodes.values():
         out.append(_node(node))
@@ -115,6 +172,8 @@ STYLES = {
     "question": (12, "#ffffff", 1.5, ""),
     "derived": (0, "#e8e8e8", 1.5, ' stroke-dasharray="6 3"'),
     "statement": (0, "#ffffff", 2.5, ""),
+    "rule": (14, "#fff7bf", 1, ""),
+    "topic": (6, "#ffffff", 2, ""),
 }
 
 
@@ -123,32 +182,38 @@ def _node(node: Node) -> str:
     if node.urgent:
         stroke = 5
     css = f"node node-{node.kind}" + (" node-urgent" if node.urgent else "")
-    return (
-        f'<g class="{css}"><title>{esc(node.label)}</title>'
-        f'<rect x="{node.x:.0f}" y="{node.y:.0f}" width="{WIDTH}" height="{HEIGHT}" '
-        f'rx="{radius}" fill="{fill}" stroke="#000" stroke-width="{stroke}"{dash}/>'
-        f'<text x="{node.x + 10:.0f}" y="{node.y + HEIGHT / 2 + 4:.0f}">'
-        f"{esc(short(node.label))}</text></g>"
+    left, top = node.x - node.width / 2, node.y - node.height / 2
+    font = ' font-family="monospace" font-size="13"' if node.kind == "rule" else ""
+    tspans = "".join(
+        f'<tspan x="{left + PAD:.0f}" y="{top + PAD + 10 + i * LINE:.0f}">{esc(line)}</tspan>'
+        for i, line in enumerate(node.lines)
     )
+    shape = (
+        f'<g class="{css}"><title>{esc(node.label)}</title>'
+        f'<rect x="{left:.0f}" y="{top:.0f}" width="{node.width:.0f}" '
+        f'height="{node.height:.0f}" rx="{radius}" fill="{fill}" stroke="#000" '
+        f'stroke-width="{stroke}"{dash}/><text{font}>{tspans}</text></g>'
+    )
+    return f'<a href="{esc(node.link)}">{shape}</a>' if node.link else shape
 
 
 def _legend() -> list[str]:
-    items = [("answer", "Answer"), ("derived", "Derived fact"), ("statement", "Statement")]
-    parts = []
-    for i, (kind, text) in enumerate(items):
-        node = Node(f"legend-{kind}", text, kind, 0, x=MARGIN + i * 160, y=MARGIN)
-        parts.append(_node(node).replace('width="240"', 'width="140"'))
-    urgent = Node(
-        "legend-urgent",
-        "Urgent statement",
-        "statement",
-        0,
-        urgent=True,
-        x=MARGIN + 3 * 160,
-        y=MARGIN,
+    items = [
+        Node("legend-answer", "Answer", "answer", fixed_width=90),
+        Node("legend-derived", "Derived fact", "derived", fixed_width=120),
+        Node("legend-rule", "rule_name", "rule"),
+        Node("legend-statement", "Statement", "statement", fixed_width=110),
+        Node("legend-urgent", "Urgent statement", "statement", urgent=True, fixed_width=160),
+    ]
+    parts, x = [], MARGIN
+    for node in items:
+        node.x, node.y = x + node.width / 2, MARGIN + 14
+        parts.append(_node(node))
+        x += node.width + 12
+    parts.append(
+        f'<path d="M{x:.0f},{MARGIN + 14} l40,0" stroke="#444" stroke-dasharray="6 4"/>'
+        f'<text x="{x + 48:.0f}" y="{MARGIN + 19}">must be absent</text>'
     )
-    parts.append(_node(urgent).replace('width="240"', 'width="150"'))
-    parts.append(f'<text x="{MARGIN + 4 * 160 + 10}" y="{MARGIN + 19}">- - - must be absent</text>')
     return parts
 
 
@@ -156,107 +221,122 @@ def _legend() -> list[str]:
 
 
 def evaluation_svg(result: Result, prefix: str = "reasoning") -> str:
-    """Answers -> derived facts (by depth) -> statements, for one evaluation."""
+    """Answers -> the rules that fired -> derived facts -> ... -> statements."""
     cat = catalogue()
-    facts = result.facts
-    depth: dict[int, int] = {}
-
-    def depth_of(idx: int) -> int:
-        if idx not in depth:
-            depth[idx] = 0
-            if facts[idx].kind != "answer":
-                makers = [f for f in result.trace if idx in f.declared]
-                depth[idx] = 1 + max((depth_of(m) for f in makers for m in f.matched), default=0)
-        return depth[idx]
-
     graph = Graph()
-    used = {m for f in result.trace for m in f.matched} | {
-        d for f in result.trace for d in f.declared
-    }
-    derived_depths = [depth_of(i) for i in used if facts[i].kind == "derived"]
-    last = max(derived_depths, default=0) + 1
-    for idx in sorted(used):
-        fact = facts[idx]
-        if fact.kind == "initial":
-            continue
-        if fact.kind == "statement":
-            definition = cat.statements[fact.fields["id"]]
-            graph.nodes[str(idx)] = Node(
-                str(idx), definition.title, "statement", last, urgent=definition.level == "urgent"
-            )
-        else:
-            graph.nodes[str(idx)] = Node(
-                str(idx), str(fact), fact.kind, 0 if fact.kind == "answer" else depth_of(idx)
-            )
     for firing in result.trace:
-        for m in firing.matched:
-            for d in firing.declared:
-                if str(m) in graph.nodes and str(d) in graph.nodes:
-                    graph.edge(str(m), str(d), firing.rule)
+        rule = f"rule:{firing.rule}"
+        graph.add(Node(rule, firing.rule, "rule"))
+        for idx in (*firing.matched, *firing.declared):
+            fact = result.facts[idx]
+            if fact.kind == "statement":
+                definition = cat.statements[fact.fields["id"]]
+                node = Node(str(idx), definition.title, "statement")
+                node.urgent = definition.level == "urgent"
+            else:
+                node = Node(str(idx), str(fact).removesuffix("()"), fact.kind)
+            graph.add(node)
+        for idx in firing.matched:
+            graph.edge(str(idx), rule)
+        for idx in firing.declared:
+            graph.edge(rule, str(idx))
+    count = {k: sum(n.kind == k for n in graph.nodes.values()) for k in STYLES}
     return _svg(
         graph,
         "How the answers led to the statements",
-        f"{sum(n.kind == 'answer' for n in graph.nodes.values())} answers, "
-        f"{sum(n.kind == 'derived' for n in graph.nodes.values())} derived facts and "
-        f"{sum(n.kind == 'statement' for n in graph.nodes.values())} statements, "
-        "linked by the rules that fired.",
+        f"{count['answer']} answers, {count['rule']} rules that fired, "
+        f"{count['derived']} derived facts and {count['statement']} statements.",
         prefix,
     )
 
 
-# --- The whole knowledge base -------------------------------------------------------------
+# --- The knowledge base, per topic, and an overview --------------------------------------
+
+
+def topics() -> dict[str, list]:
+    """The rules of each topic, in the order topics are presented."""
+    from .explain import catalogue_of_rules
+
+    out: dict[str, list] = {}
+    for info in catalogue_of_rules().values():
+        out.setdefault(info.topic, []).append(info)
+    return out
+
+
+def _kind_node(kind: str) -> Node:
+    cat = catalogue()
+    if kind.startswith("q:"):
+        return Node(kind, cat.questions[kind[2:]].short_text, "question")
+    if kind in cat.statements:
+        statement = cat.statements[kind]
+        return Node(kind, statement.title, "statement", urgent=statement.level == "urgent")
+    return Node(kind, kind, "derived")
+
+
+def _rules_graph(infos) -> Graph:
+    graph = Graph()
+    for info in infos:
+        rule = f"rule:{info.name}"
+        graph.add(Node(rule, info.name, "rule"))
+        for kind in info.reads:
+            graph.add(_kind_node(kind))
+            graph.edge(kind, rule)
+        for kind in info.negated:
+            graph.add(_kind_node(kind))
+            graph.edge(kind, rule, dashed=True)
+        for action in info.actions:
+            graph.add(_kind_node(action.target))
+            graph.edge(rule, action.target)
+    return graph
+
+
+def topic_svg(topic: str, prefix: str = "topic") -> str:
+    """One topic's rules: what each reads, and what it concludes or says."""
+    infos = topics()[topic]
+    return _svg(
+        _rules_graph(infos),
+        f"The {topic.replace('_', ' ')} rules",
+        f"{len(infos)} rules: the answers and facts each reads, and what each concludes or says.",
+        prefix,
+    )
 
 
 def knowledge_base_svg(prefix: str = "kb") -> str:
-    """Questions -> derived fact kinds -> statements, for every rule."""
-    from .explain import catalogue_of_rules
+    """Every rule at once (large: the overview and the topic pictures are for reading)."""
+    infos = [info for group in topics().values() for info in group]
+    return _svg(
+        _rules_graph(infos),
+        "The whole knowledge base",
+        f"{len(catalogue().questions)} questions, {len(infos)} rules, the facts they "
+        f"derive and {len(catalogue().statements)} statements.",
+        prefix,
+    )
 
-    cat = catalogue()
-    infos = catalogue_of_rules()
-    produced: dict[str, list] = {}
-    for info in infos.values():
-        for action in info.actions:
-            produced.setdefault(action.target, []).append(info)
-    depth: dict[str, int] = {}
 
-    def depth_of(kind: str, seen=()) -> int:
-        if kind.startswith("q:"):
-            return 0
-        if kind not in depth:
-            depth[kind] = 1 + max(
-                (
-                    depth_of(k, (*seen, kind))
-                    for info in produced.get(kind, [])
-                    for k in (*info.reads, *info.negated)
-                    if k not in seen
-                ),
-                default=0,
-            )
-        return depth[kind]
-
-    kinds = {k for info in infos.values() for k in (*info.reads, *info.negated)}
-    kinds |= {a.target for info in infos.values() for a in info.actions if a.kind == "declare"}
-    last = max((depth_of(k) for k in kinds), default=0) + 1
+def overview_svg(link: Callable[[str], str], prefix: str = "overview") -> str:
+    """Topics as nodes; a line where one topic's rules read a fact another's conclude."""
+    groups = topics()
+    made = {
+        a.target: topic
+        for topic, infos in groups.items()
+        for info in infos
+        for a in info.actions
+        if a.kind == "declare"
+    }
     graph = Graph()
-    for kind in sorted(kinds):
-        if kind.startswith("q:"):
-            graph.nodes[kind] = Node(kind, kind[2:], "question", 0)
-        else:
-            graph.nodes[kind] = Node(kind, kind, "derived", depth_of(kind))
-    for sid, statement in cat.statements.items():
-        graph.nodes[sid] = Node(
-            sid, statement.title, "statement", last, urgent=statement.level == "urgent"
-        )
-    for info in infos.values():
-        for action in info.actions:
-            for k in info.reads:
-                graph.edge(k, action.target, info.name)
-            for k in info.negated:
-                graph.edge(k, action.target, info.name, dashed=True)
+    for topic, infos in groups.items():
+        label = f"{topic.replace('_', ' ').capitalize()} ({len(infos)} rules)"
+        graph.add(Node(topic, label, "topic", link=link(topic)))
+    for topic, infos in groups.items():
+        for info in infos:
+            for kind in (*info.reads, *info.negated):
+                if made.get(kind, topic) != topic:
+                    graph.edge(made[kind], topic)
     return _svg(
         graph,
-        "The whole knowledge base",
-        f"{len(cat.questions)} questions, the facts the rules derive, and "
-        f"{len(cat.statements)} statements; each line is a rule.",
+        "The knowledge base by topic",
+        "Each topic's rules; a line from one topic to another where the second reads a "
+        "fact the first concludes. Each topic links to its own picture.",
         prefix,
+        legend=False,
     )

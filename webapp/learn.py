@@ -257,19 +257,44 @@ def picture(case_id):
 
     title, _, answers = _subject(case_id)
     return render_template(
-        "learn/picture.html", case_id=case_id, title=title, svg=evaluation_svg(evaluate(answers))
+        "learn/picture.html",
+        case_id=case_id,
+        title=title,
+        lead="Answers on the left, then each rule that fired and the facts it derived, "
+        "then the statements. A dashed line is a condition that something must be absent.",
+        svg=evaluation_svg(evaluate(answers)),
     )
 
 
 @bp.get("/picture")
 def kb_picture():
-    from rules.graph import knowledge_base_svg
+    from rules.graph import overview_svg, topics
 
     return render_template(
         "learn/picture.html",
         case_id=None,
-        title="The whole knowledge base",
-        svg=knowledge_base_svg(),
+        title="The knowledge base",
+        lead="Each topic's rules, and which topics build on facts that others conclude. "
+        "Open a topic to see its rules.",
+        topics=topics(),
+        svg=overview_svg(lambda t: url_for("learn.topic_picture", topic=t)),
+    )
+
+
+@bp.get("/picture/<topic>")
+def topic_picture(topic):
+    from rules.graph import topic_svg, topics
+
+    if topic not in topics():
+        abort(404)
+    return render_template(
+        "learn/picture.html",
+        case_id=None,
+        topic=topic,
+        title=f"The {topic.replace('_', ' ')} rules",
+        lead="What each rule reads (answers and facts) on the left, the rule in the middle, "
+        "what it concludes or says on the right.",
+        svg=topic_svg(topic),
     )
 
 

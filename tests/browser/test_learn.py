@@ -20,6 +20,9 @@ PAGES = [
     "/learn/cases/runner_hip_pain/why-not/athlete_care",
     "/learn/cases/runner_hip_pain/picture",
     "/learn/picture",
+    "/learn/picture/infection",
+    "/learn/rules?statement=urgent_cancer",
+    "/learn/cases/runner_hip_pain/why-not/urgent_cancer",
     "/learn/what-if?case=runner_hip_pain",
     "/learn/what-if?case=runner_hip_pain&changed=1&sex=martian",
 ]
@@ -31,7 +34,13 @@ def test_step_through_and_ask_how_and_why_not(page):
     expect(page.get_by_text(re.compile(r"^Step 0 of \d+$"))).to_be_visible()
     page.get_by_role("link", name="Next").click()
     expect(page.get_by_text(re.compile(r"^Step 1 of \d+$"))).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile("Rule fired"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Step 1: rule"))).to_be_visible()
+    # The agenda: the rules ready to fire, the first one fires, and why.
+    agenda = page.locator("table.agenda")
+    expect(agenda).to_be_visible()
+    expect(agenda.locator("tr.agenda-fires")).to_contain_text("fires")
+    expect(page.get_by_text("Why this one:")).to_be_visible()
+    assert page.url.endswith("#step")  # the reader keeps their place
     page.get_by_role("link", name="Last").click()
     urgent = page.locator("li", has_text="Hip or groin pain with sport, training or repeated")
     urgent.get_by_role("link", name="HOW?").click()
@@ -41,6 +50,11 @@ def test_step_through_and_ask_how_and_why_not(page):
     page.get_by_text(re.compile("WHY-NOT")).click()
     page.get_by_role("link", name="Sport and bone marrow edema").click()
     expect(page.locator("main")).to_contain_text("but there is RedFlag(kind=hip_stress)")
+    # WHY-NOT down to the answers, through the facts between them.
+    page.goto("/learn/cases/runner_hip_pain/why-not/urgent_cancer")
+    needs = page.locator("ul.needs").first
+    expect(needs).to_contain_text("cancer_history")
+    expect(needs).to_contain_text("Cancer, now or in the past")
 
 
 def test_what_if_side_by_side(page):
@@ -51,6 +65,35 @@ def test_what_if_side_by_side(page):
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("li.removed").first).to_contain_text("Hip or groin pain with sport")
     expect(page.locator("li.added").filter(has_text="No warning signs reported")).to_have_count(1)
+    page.get_by_role("link", name="Steps after").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changed answers")
+    page.get_by_role("link", name="See the reasoning as a picture").click()
+    expect(page.locator(".picture svg")).to_be_visible()
+
+
+def test_the_picture_is_legible_at_1280_by_720(browser, base_url, screenshots):
+    """Text was 7.3 px for one case: the picture is now drawn 1:1 on the full width."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        for url in ("/learn/cases/runner_hip_pain/picture", "/learn/picture/infection"):
+            page.goto(url)
+            smallest = page.evaluate(
+                """() => Math.min(...[...document.querySelectorAll('.picture svg tspan')]
+                    .map(t => t.getBoundingClientRect().height))"""
+            )
+            font = page.evaluate(
+                """() => Math.min(...[...document.querySelectorAll('.picture text')]
+                    .map(t => parseFloat(getComputedStyle(t).fontSize)
+                         * t.ownerSVGElement.getBoundingClientRect().width
+                         / t.ownerSVGElement.viewBox.baseVal.width))"""
+            )
+            assert font >= 12 and smallest >= 12, (url, font, smallest)
+            box = page.locator(".picture").bounding_box()
+            assert box["width"] > 1200, "the picture uses the full width"
+            page.screenshot(path=str(screenshots / f"learn-picture-{url.split('/')[-1]}.png"))
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
