@@ -78,7 +78,11 @@ def main() -> None:
     logger = logging.getLogger("waitress")
     logger.setLevel(logging.INFO)
     logger.addHandler(ListenLine())
-    waitress.serve(
+    if args.kind == "app":
+        from webapp.serving import serve  # as `bme serve` does
+    else:
+        serve = waitress.serve
+    serve(
         app,
         host="127.0.0.1",
         port=0,

@@ -273,3 +273,30 @@ def test_https_posts_need_no_referer_but_refuse_other_sites(app, headers, status
         headers=headers,
     )
     assert response.status_code == status
+
+
+def test_errors_waitress_answers_itself_carry_the_security_headers(app):
+    """Defect 10: a malformed request is answered by waitress, before the app; that
+    answer carried none of the security headers. `bme serve` swaps its error task."""
+    import socket
+    import threading
+
+    from webapp.serving import make_server
+
+    server = make_server(app, host="127.0.0.1", port=0, threads=1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.effective_port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nonsense\r\n\r\n")
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+    head = reply.split(b"\r\n\r\n", 1)[0].decode().lower()
+    assert head.startswith("http/1.1 400"), head
+    assert f"content-security-policy: {security.CSP}".lower() in head
+    assert "x-content-type-options: nosniff" in head
+    assert "cache-control: no-store" in head

@@ -23,9 +23,8 @@ def init_db_command():
 
 
 def cmd_serve(args) -> int:
-    import waitress
-
     from . import create_app
+    from .serving import serve
 
     try:
         app = create_app()
@@ -42,7 +41,7 @@ def cmd_serve(args) -> int:
             "trusted_proxy": args.trusted_proxy,
             "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"},
         }
-    waitress.serve(
+    serve(
         app,
         host=args.host,
         port=args.port,
