@@ -16,9 +16,15 @@ The real app runs as ``bme serve`` runs it (waitress, bench/_load_server.py) on
 4. a sign-in flood with patients' pages alongside: their median latency against
    the same pages idle.
 
-Not covered here (said in the README): kill -9 mid-submit, a locked, full or
-read-only disk, and PostgreSQL stopped or restarted; tests/test_hardening.py and
-tests/test_web_security.py cover the app's side of those in-process.
+5. kill -9 mid-submit: patients send together, the worker is killed as the first
+   summary returns; restarted, each has exactly one stored submission;
+6. SQLite locked by another process past the busy timeout, patients retrying;
+7. on PostgreSQL (when BME_TEST_POSTGRES_URL is set, as in CI): backends terminated
+   again and again and the database refusing connections for a while, under two
+   workers' load.
+
+Not covered here: a full disk or a read-only folder (tests/test_db_resilience.py
+covers the app's side of those in-process).
 Every loop is bounded in count and time; servers and files go at the end.
 """
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import random
@@ -40,6 +47,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,9 +57,12 @@ from bench_load import (
     SECRET_KEY,
     Client,
     JourneyError,
+    csrf_token,
     journey,
+    log_counts,
     start_server,
     stop_server,
+    to_check,
 )
 
 PASSWORD = "resilience suite staff password"
@@ -231,6 +242,227 @@ def hammer(base: str, seconds: float, flooders: int) -> int:
     return sent[0]
 
 
+# --- Crashes and outages: a person who is told "try again" does --------------------------
+
+
+class Patient(Client):
+    """A browser whose person, told "wait a moment, then try again" (a 503) or finding
+    the server gone, waits and presses the same button again."""
+
+    def __init__(self, base: str):
+        super().__init__(base)
+        self.retries = 0
+
+    def fetch(self, path: str, data: dict | None = None, headers: dict | None = None):
+        for _ in range(150):
+            try:
+                return super().fetch(path, data, headers)
+            except urllib.error.HTTPError as e:
+                if e.code != 503:
+                    raise
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                pass
+            self.retries += 1
+            time.sleep(0.1)
+        raise JourneyError("still unavailable after 15 s")
+
+
+def reference_of(html: str) -> str:
+    if 'class="reference-code">' not in html:
+        raise JourneyError("no reference code on the page")
+    return html.split('class="reference-code">', 1)[1].split("<", 1)[0]
+
+
+def stored_answers(query) -> dict[str, str]:
+    """Every stored submission: reference -> its answers, as stored (JSON text)."""
+    return {ref: json.dumps(json.loads(a) if isinstance(a, str) else a, sort_keys=True)
+            for ref, a in query("SELECT reference, answers FROM submissions")}  # fmt: skip
+
+
+def sqlite_query(db_path: Path):
+    def query(sql: str):
+        with contextlib.closing(sqlite3.connect(db_path)) as db:
+            return db.execute(sql).fetchall()
+
+    return query
+
+
+def crash_mid_submit(env: dict, tmp: Path, db_path: Path, count: int) -> dict:
+    """Patients at the check page press Send together; the worker is killed (SIGKILL)
+    as the first summary comes back. Restarted, every patient ends with exactly one
+    stored submission holding their answers: none lost, none twice."""
+    before = set(stored_answers(sqlite_query(db_path)))
+    server = start_server("crash", ["app", "--threads", "8"], env, tmp / "crash.log")
+    patients = [Patient(server.base) for _ in range(count)]
+    pages = [to_check(p) for p in patients]
+    codes: list[str | None] = [None] * count
+    barrier = threading.Barrier(count + 1)
+
+    def send(i: int):
+        barrier.wait(timeout=60)
+        with contextlib.suppress(OSError, JourneyError, http.client.HTTPException):
+            codes[i] = reference_of(
+                Client.fetch(patients[i], "/submit", {"csrf_token": csrf_token(pages[i])})[1]
+            )
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    barrier.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while not any(codes) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    server.proc.kill()  # SIGKILL: no clean-up of any kind
+    server.proc.wait(timeout=10)
+    for t in threads:
+        t.join(timeout=60)
+    answered = sum(c is not None for c in codes)
+    stop_server(server)
+    server = start_server("restarted", ["app", "--threads", "8"], env, tmp / "restarted.log")
+    try:
+        for i, patient in enumerate(patients):
+            patient.base = server.base
+            if codes[i] is None:  # as the person would: open the summary, or send again
+                path, html = patient.fetch("/summary")
+                if path != "/summary":
+                    path, html = patient.fetch("/submit", {"csrf_token": csrf_token(html)})
+                codes[i] = reference_of(html)
+    finally:
+        stop_server(server)
+    stored = {k: v for k, v in stored_answers(sqlite_query(db_path)).items() if k not in before}
+    return {
+        "patients": count,
+        "answered_before_the_kill": answered,
+        "cut_by_the_kill": count - answered,
+        "stored": len(stored),
+        "lost": len(set(filter(None, codes)) - set(stored)) + codes.count(None),
+        "stored_twice": len(stored) - len(set(filter(None, codes)) & set(stored)),
+        "different_answers": len(set(stored.values())) - 1 if stored else 0,
+        "integrity": sqlite_query(db_path)("PRAGMA integrity_check")[0][0],
+    }
+
+
+def patients_through(bases: list[str], clients: int, each: int, outage) -> dict:
+    """Patients (retrying when told to) in parallel while ``outage()`` runs."""
+    received: list[str] = []
+    failed: Counter = Counter()
+    retries = [0]
+    lock = threading.Lock()
+
+    def run(n: int):
+        for _ in range(each):
+            patient = Patient(bases[n % len(bases)])
+            try:
+                html = to_check(patient)
+                _, html = patient.fetch("/submit", {"csrf_token": csrf_token(html)})
+                code = reference_of(html)
+            except urllib.error.HTTPError as e:
+                with lock:
+                    failed[e.code] += 1
+                continue
+            except (JourneyError, OSError) as e:
+                with lock:
+                    failed[type(e).__name__] += 1
+                continue
+            with lock:
+                received.append(code)
+                retries[0] += patient.retries
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    events = outage()
+    for t in threads:
+        t.join(timeout=600)
+    return {"received": received, "failed": dict(failed), "retries": retries[0], **events}
+
+
+def locked_database(env: dict, tmp: Path, db_path: Path, hold: float, clients: int) -> dict:
+    """Another process holds SQLite's write lock longer than the busy timeout."""
+    env = {**env, "BME_DATABASE_BUSY_TIMEOUT_MS": "300"}
+    server = start_server("locked", ["app", "--threads", "8"], env, tmp / "locked.log")
+    before = set(stored_answers(sqlite_query(db_path)))
+
+    def outage():
+        with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as db:
+            db.execute("BEGIN EXCLUSIVE")
+            time.sleep(hold)
+            db.execute("COMMIT")
+        return {"locked_seconds": hold}
+
+    try:
+        result = patients_through([server.base], clients, 2, outage)
+    finally:
+        stop_server(server)
+    stored = set(stored_answers(sqlite_query(db_path))) - before
+    return summarise(result, stored, clients * 2)
+
+
+def summarise(result: dict, stored: set[str], journeys: int) -> dict:
+    received = set(result.pop("received"))
+    return {
+        "journeys": journeys,
+        "summaries_received": len(received),
+        "stored": len(stored),
+        "lost": len(received - stored),
+        "stored_but_not_received": len(stored - received),
+        **result,
+    }
+
+
+def postgres_outage(env: dict, tmp: Path, admin_url: str, clients: int) -> dict:
+    """Two workers on PostgreSQL: its connections terminated again and again, then the
+    database refusing every connection for a while (as when it is stopped), then back."""
+    from sqlalchemy import create_engine, text
+
+    name = f"bme_resilience_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    env = {**env, "BME_DATABASE_URL": url}
+    servers = [
+        start_server(f"pg{n}", ["app", "--threads", "8"], env, tmp / f"pg{n}.log") for n in (1, 2)
+    ]
+
+    def terminate(c) -> int:
+        return len(c.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name}).all())  # fmt: skip
+
+    def outage():
+        killed, refused = 0, 0.0
+        with admin.connect() as c:
+            for _ in range(6):
+                time.sleep(0.3)
+                killed += terminate(c)
+            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            killed += terminate(c)
+            refused = 1.5
+            time.sleep(refused)
+            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+            for _ in range(4):
+                time.sleep(0.3)
+                killed += terminate(c)
+        return {"backends_terminated": killed, "refused_seconds": refused}
+
+    try:
+        result = patients_through([s.base for s in servers], clients, 3, outage)
+    finally:
+        for s in servers:
+            stop_server(s)
+    data = create_engine(url)
+    with data.connect() as c:
+        stored = {r[0] for r in c.execute(text("SELECT reference FROM submissions"))}
+    data.dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    errors = sum(log_counts(tmp / f"pg{n}.log")["errors"] for n in (1, 2))
+    return {**summarise(result, stored, clients * 3), "server_log_errors": errors}
+
+
 def run(quick: bool) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bme-resilience-"))
     db_path = tmp / "bme.sqlite"
@@ -265,7 +497,11 @@ def run(quick: bool) -> dict:
             "journeys": journeys(bases, 4 if quick else 16, 2 if quick else 8, db_path),
             "sign_in_bursts": sign_in_bursts(bases, 8, db_path),
             "flood": flood(bases[1], 4.0 if quick else 15.0, 8, 30 if quick else 100),
+            "crash": crash_mid_submit(env, tmp, db_path, 16 if quick else 32),
+            "locked": locked_database(env, tmp, db_path, 1.5 if quick else 4.0, 4),
         }
+        if pg_url := os.environ.get("BME_TEST_POSTGRES_URL"):
+            figures["postgres"] = postgres_outage(env, tmp, pg_url, 4 if quick else 8)
     finally:
         for s in servers:
             stop_server(s)
@@ -300,6 +536,21 @@ def main(argv: list[str] | None = None) -> int:
         f"start page median: idle {fl['idle_ms']} ms, under a sign-in flood "
         f"{fl['under_flood_ms']} ms ({fl['ratio']}x; {fl['sign_in_attempts']} attempts)"
     )
+    c = figures["crash"]
+    print(
+        f"kill -9 mid-submit: {c['patients']} patients, {c['cut_by_the_kill']} cut by the kill, "
+        f"stored {c['stored']}, lost {c['lost']}, stored twice {c['stored_twice']}, "
+        f"integrity {c['integrity']}"
+    )
+    for name in ("locked", "postgres"):
+        if name in figures:
+            o = figures[name]
+            print(
+                f"{name}: {o['journeys']} journeys, summaries {o['summaries_received']}, "
+                f"stored {o['stored']}, lost {o['lost']}, failed {o['failed']}, "
+                f"retries after 503 {o['retries']}"
+                + (f", backends terminated {o.get('backends_terminated')}" * (name == "postgres"))
+            )
     return 0
 
 

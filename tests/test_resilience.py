@@ -1,5 +1,6 @@
-"""The resilience suite in its short form (bench/bench_resilience.py --quick): two real
-workers under waitress on loopback, fuzzed, driven by parallel patients, sign-in bursts."""
+"""The resilience suite in its short form (bench/bench_resilience.py --quick): real
+workers under waitress on loopback, fuzzed, driven by parallel patients, sign-in bursts,
+killed mid-submit, a locked database, and PostgreSQL failing under them (in CI)."""
 
 import sys
 from pathlib import Path
@@ -31,3 +32,30 @@ def test_no_answer_lost_and_nothing_stored_twice(figures):
 def test_parallel_bursts_on_two_workers_check_at_most_the_limit(figures):
     b = figures["sign_in_bursts"]
     assert 0 < b["passwords_checked"] <= b["limit"], b
+
+
+def test_kill_9_mid_submit_loses_nothing_and_stores_nothing_twice(figures):
+    c = figures["crash"]
+    assert c["cut_by_the_kill"] > 0, "the kill landed after every submit: nothing was tested"
+    assert c["lost"] == 0 and c["stored_twice"] == 0, c
+    assert c["stored"] == c["patients"] and c["different_answers"] == 0, c
+    assert c["integrity"] == "ok"
+
+
+def _held_through(outage: dict) -> None:
+    """Patients told to wait (503) and pressing again all finish; nothing else fails."""
+    assert outage["failed"] == {}, outage
+    assert outage["retries"] > 0, "the outage never reached a patient: nothing was tested"
+    assert outage["summaries_received"] == outage["stored"] == outage["journeys"], outage
+    assert outage["lost"] == 0 and outage["stored_but_not_received"] == 0, outage
+
+
+def test_a_locked_database_is_waited_out(figures):
+    _held_through(figures["locked"])
+
+
+def test_postgres_terminated_and_refusing_connections_is_waited_out(figures):
+    if "postgres" not in figures:
+        pytest.skip("BME_TEST_POSTGRES_URL is not set (CI starts PostgreSQL)")
+    _held_through(figures["postgres"])
+    assert figures["postgres"]["backends_terminated"] > 0

@@ -37,6 +37,7 @@ def routes(app):
         "question_id": "athlete",
         "case_id": "minimal",
         "statement_id": "about_bme",
+        "topic": "infection",
     }
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:

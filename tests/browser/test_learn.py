@@ -10,6 +10,9 @@ from playwright.sync_api import expect
 
 from .conftest import new_page, serious_violations
 
+#: A teacher's projector (issue 13).
+PROJECTOR = {"width": 1280, "height": 720}
+
 PAGES = [
     "/learn/",
     "/learn/rules",
@@ -29,6 +32,7 @@ PAGES = [
 
 
 def test_step_through_and_ask_how_and_why_not(page):
+    page.set_viewport_size(PROJECTOR)
     page.goto("/learn/")
     page.get_by_role("link", name="Runner hip pain").click()
     expect(page.get_by_text(re.compile(r"^Step 0 of \d+$"))).to_be_visible()
@@ -58,6 +62,7 @@ def test_step_through_and_ask_how_and_why_not(page):
 
 
 def test_what_if_side_by_side(page):
+    page.set_viewport_size(PROJECTOR)
     page.goto("/learn/what-if?case=runner_hip_pain")
     page.locator("label[for='wi-athlete-no']").click()
     page.locator("label[for='wi-overload-training_increase']").click()
@@ -73,7 +78,7 @@ def test_what_if_side_by_side(page):
 
 def test_the_picture_is_legible_at_1280_by_720(browser, base_url, screenshots):
     """Text was 7.3 px for one case: the picture is now drawn 1:1 on the full width."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 720})
+    context = browser.new_context(base_url=base_url, viewport=PROJECTOR)
     page = context.new_page()
     try:
         for url in ("/learn/cases/runner_hip_pain/picture", "/learn/picture/infection"):
