@@ -260,6 +260,11 @@ class Patient(Client):
             except urllib.error.HTTPError as e:
                 if e.code != 503:
                     raise
+                failed = urllib.parse.urlsplit(e.geturl())
+                if failed.path != urllib.parse.urlsplit(path).path:
+                    # The form was saved; the page it led to failed: reload that page,
+                    # as a person would, rather than send the form again.
+                    path, data = failed.path + (f"?{failed.query}" if failed.query else ""), None
             except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
                 pass
             self.retries += 1
