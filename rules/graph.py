@@ -25,11 +25,12 @@ from .results import Result
 
 FONT = 14  # px: the smallest text is 13 (rule names), at 1:1
 LINE = 18
-WRAP = 29  # characters per line in a fact node
-WIDTH = 236  # fact node width
+WRAP = 24  # characters per line in a fact node
+WIDTH = 200  # fact node width
 RULE_CHAR = 8.2  # px per character of a rule name, monospace at 13 px
+RULE_WRAP = 17  # characters per line of a rule name
 PAD = 8
-LAYER_GAP = 56  # between columns
+LAYER_GAP = 44  # between columns
 NODE_GAP = 14  # between nodes in a column
 MARGIN = 20
 LEGEND = 56
@@ -53,8 +54,16 @@ class Node:
 
     @property
     def lines(self) -> list[str]:
-        if self.kind == "rule":
-            return [self.label]
+        if self.kind == "rule":  # broken after an underscore: narrower columns
+            lines = [""]
+            for part in self.label.split("_"):
+                piece = part if lines[-1] == "" else "_" + part
+                if lines[-1] and len(lines[-1]) + len(piece) > RULE_WRAP:
+                    lines[-1] += "_"
+                    lines.append(part)
+                else:
+                    lines[-1] += piece
+            return lines
         return textwrap.wrap(self.label, WRAP) or [""]
 
     @property
@@ -62,7 +71,7 @@ class Node:
         if self.fixed_width:
             return self.fixed_width
         if self.kind == "rule":
-            return len(self.label) * RULE_CHAR + 2 * PAD
+            return max(len(line) for line in self.lines) * RULE_CHAR + 2 * PAD
         return WIDTH
 
     @property

@@ -39,6 +39,11 @@ def shown_text(g) -> str:
     return " ".join(t.text for t in g.iter(f"{SVG}tspan"))
 
 
+def rule_names(root) -> set[str]:
+    """The rule names shown (broken after an underscore over several lines)."""
+    return {"".join(shown_text(g).split()) for g in nodes(root, "rule")} - {"rule_name"}
+
+
 def assert_legible(root):
     """Drawn 1:1 (never scaled down), no text under 12 px, no label cut, no overlap."""
     assert root.get("width") == root.get("viewBox").split()[2]
@@ -67,8 +72,7 @@ def test_evaluation_picture(case):
     used = {i for f in result.trace for i in (*f.matched, *f.declared)}
     fired = {f.rule for f in result.trace}
     assert len(nodes(root)) - LEGEND == len(used) + len(fired)
-    rule_names = {shown_text(g) for g in nodes(root, "rule")} - {"rule_name"}
-    assert rule_names == fired, "every rule that fired is named on the picture"
+    assert rule_names(root) == fired, "every rule that fired is named on the picture"
     titles = {title_of(g) for g in nodes(root)}
     for s in result.statements:
         assert s.title in titles
@@ -84,8 +88,7 @@ def test_evaluation_picture(case):
 def test_each_topic_picture_names_its_rules(topic):
     root = ET.fromstring(topic_svg(topic))
     assert_legible(root)
-    names = {shown_text(g) for g in nodes(root, "rule")} - {"rule_name"}
-    assert names == {info.name for info in topics()[topic]}
+    assert rule_names(root) == {info.name for info in topics()[topic]}
     negated = [info for info in topics()[topic] if set(info.negated) - set(info.reads)]
     dashed = [p for p in root.iter(f"{SVG}path") if p.get("stroke-dasharray")]
     assert len(dashed) - 1 >= len(negated) > 0 or not negated  # 1: the legend's sample
@@ -107,7 +110,7 @@ def test_knowledge_base_picture():
     assert {s.title for s in cat.statements.values() if s.id in said} <= titles
     read = {q for info in catalogue_of_rules().values() for q in info.questions}
     assert {cat.questions[q].short_text for q in read} <= titles
-    assert {shown_text(g) for g in nodes(root, "rule")} - {"rule_name"} == set(catalogue_of_rules())
+    assert rule_names(root) == set(catalogue_of_rules())
 
 
 def test_text_is_escaped():
