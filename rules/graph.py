@@ -11,6 +11,8 @@ dashed line is a condition that something must be absent.
 
 from __future__ import annotations
 
+import math
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,6 +158,7 @@ def _svg(graph: Graph, title: str, desc: str, prefix: str, legend: bool = True) 
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
         '<rect x="0" y="0" width="100%" height="100%" fill="#fff"/>',
+        f'<g id="{prefix}-drawing">',
     ]
     if legend:
         out += _legend()
@@ -171,8 +174,32 @@ def _svg(graph: Graph, title: str, desc: str, prefix: str, legend: bool = True) 
         )
     for node in graph.nodes.values():
         out.append(_node(node))
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "\n".join(out)
+
+
+#: A printed tile, in CSS px at 1:1: what an A4 landscape page holds inside its margins.
+TILE = (1000, 640)
+
+
+def print_tiles(svg: str, prefix: str) -> str:
+    """The picture cut into page-sized tiles for printing, each at 1:1 so its text stays
+    14 px (about 10 pt): a wide picture would otherwise print at a third of its size.
+    Each tile shows the one drawing (``<use>``), so nothing is drawn twice."""
+    width, height = (
+        float(re.search(rf'{k}="([\d.]+)"', svg).group(1)) for k in ("width", "height")
+    )
+    tw, th = TILE
+    columns, rows = math.ceil(width / tw), math.ceil(height / th)
+    return "\n".join(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="tile" width="{tw}" height="{th}" '
+        f'viewBox="{c * tw} {r * th} {tw} {th}" aria-hidden="true">'
+        f'<use href="#{prefix}-drawing"/></svg>'
+        f'<p class="tile-label">Part {r * columns + c + 1} of {rows * columns} '
+        f"(row {r + 1}, column {c + 1})</p>"
+        for r in range(rows)
+        for c in range(columns)
+    )
 
 
 STYLES = {

@@ -1,6 +1,7 @@
 """The reasoning picture: valid SVG laid out by grandalf, legible at 1:1 (issue 13),
 one node per fact and per rule that took part, one edge per link."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -9,10 +10,12 @@ from rules.content import cases, catalogue
 from rules.engine import evaluate
 from rules.explain import catalogue_of_rules
 from rules.graph import (
+    TILE,
     esc,
     evaluation_svg,
     knowledge_base_svg,
     overview_svg,
+    print_tiles,
     topic_svg,
     topics,
 )
@@ -130,3 +133,21 @@ def test_picture_pages(client):
     raw = client.get("/learn/knowledge-base.svg")
     assert raw.mimetype == "image/svg+xml"
     ET.fromstring(raw.get_data(as_text=True))
+
+
+def test_print_tiles_cover_the_drawing_at_full_size():
+    """Printed, a wide picture would shrink to a third; its tiles stay 1:1."""
+    svg = evaluation_svg(evaluate(cases()["runner_hip_pain"].answers))
+    root = ET.fromstring(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert root.find(f"{SVG}g[@id='reasoning-drawing']") is not None
+    tiles = [ET.fromstring(t) for t in re.findall(r"<svg.*?</svg>", print_tiles(svg, "reasoning"))]
+    covered = set()
+    for tile in tiles:
+        x, y, w, h = (float(v) for v in tile.get("viewBox").split())
+        assert (tile.get("width"), tile.get("height")) == (f"{w:.0f}", f"{h:.0f}")  # 1:1
+        assert tile.find(f"{SVG}use").get("href") == "#reasoning-drawing"
+        covered.add((x, y))
+    assert len(tiles) > 1
+    assert max(x for x, _ in covered) + TILE[0] >= width
+    assert max(y for _, y in covered) + TILE[1] >= height

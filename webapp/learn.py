@@ -253,23 +253,26 @@ def why_not(case_id, statement_id):
 
 @bp.get("/cases/<case_id>/picture")
 def picture(case_id):
-    from rules.graph import evaluation_svg
+    from rules.graph import evaluation_svg, print_tiles
 
     title, _, answers = _subject(case_id)
+    svg = evaluation_svg(evaluate(answers))
     return render_template(
         "learn/picture.html",
         case_id=case_id,
         title=title,
         lead="Answers on the left, then each rule that fired and the facts it derived, "
         "then the statements. A dashed line is a condition that something must be absent.",
-        svg=evaluation_svg(evaluate(answers)),
+        svg=svg,
+        tiles=print_tiles(svg, "reasoning"),
     )
 
 
 @bp.get("/picture")
 def kb_picture():
-    from rules.graph import overview_svg, topics
+    from rules.graph import overview_svg, print_tiles, topics
 
+    svg = overview_svg(lambda t: url_for("learn.topic_picture", topic=t))
     return render_template(
         "learn/picture.html",
         case_id=None,
@@ -277,16 +280,18 @@ def kb_picture():
         lead="Each topic's rules, and which topics build on facts that others conclude. "
         "Open a topic to see its rules.",
         topics=topics(),
-        svg=overview_svg(lambda t: url_for("learn.topic_picture", topic=t)),
+        svg=svg,
+        tiles=print_tiles(svg, "overview"),
     )
 
 
 @bp.get("/picture/<topic>")
 def topic_picture(topic):
-    from rules.graph import topic_svg, topics
+    from rules.graph import print_tiles, topic_svg, topics
 
     if topic not in topics():
         abort(404)
+    svg = topic_svg(topic)
     return render_template(
         "learn/picture.html",
         case_id=None,
@@ -294,7 +299,8 @@ def topic_picture(topic):
         title=f"The {topic.replace('_', ' ')} rules",
         lead="What each rule reads (answers and facts) on the left, the rule in the middle, "
         "what it concludes or says on the right.",
-        svg=topic_svg(topic),
+        svg=svg,
+        tiles=print_tiles(svg, "topic"),
     )
 
 

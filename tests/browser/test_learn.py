@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import new_page, serious_violations
+from .conftest import new_page, pdf_pages, pdf_text, serious_violations
 
 #: A teacher's projector (issue 13).
 PROJECTOR = {"width": 1280, "height": 720}
@@ -97,6 +97,15 @@ def test_the_picture_is_legible_at_1280_by_720(browser, base_url, screenshots):
             box = page.locator(".picture").bounding_box()
             assert box["width"] > 1200, "the picture uses the full width"
             page.screenshot(path=str(screenshots / f"learn-picture-{url.split('/')[-1]}.png"))
+        # Printed: landscape pages, the picture in full-size parts, every part labelled.
+        page.goto("/learn/cases/runner_hip_pain/picture")
+        tiles = page.locator(".print-tiles svg.tile").count()
+        pdf = screenshots / "learn-picture-print.pdf"
+        page.pdf(path=pdf, prefer_css_page_size=True)
+        assert pdf_pages(pdf) >= tiles > 1
+        text = pdf_text(pdf)
+        assert f"Part {tiles} of {tiles}" in text
+        assert "athletes_are_" in text  # rule names print as text, at full size
     finally:
         context.close()
 
