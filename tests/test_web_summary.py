@@ -108,6 +108,25 @@ def test_an_old_submission_with_a_retired_statement_still_shows(app, client):
     assert "Words from an older knowledge base." in html
 
 
+def test_a_sent_summary_keeps_the_quotes_it_was_sent_with(app, client):
+    """A passage changed after a summary was sent (cc_common_finding was shortened, for
+    one) showed the new words in the old summary: what the person read is what stays."""
+    walk(client, QUIET)
+    submit(client)
+    reference = draft(app, client).reference
+    with app.app_context():
+        db = store.session()
+        submission = store.get_submission(reference)
+        result = dict(submission.result)
+        first = result["statements"][0]
+        old = {**first["citations"][0], "quote": "The words this passage had back then."}
+        result["statements"] = [{**first, "citations": [old, *first["citations"][1:]]}]
+        result["statements"] += submission.result["statements"][1:]
+        submission.result = result
+        db.commit()
+    assert "The words this passage had back then." in client.get("/summary").get_data(as_text=True)
+
+
 # --- Rendered once ---------------------------------------------------------------------
 
 

@@ -70,11 +70,8 @@ def _summary_item(s: dict, cat) -> dict:
         q = cat.questions.get(ref["question"])
         if q and ref["value"] in q.values:
             based_on.append(f"{q.short_text} {q.option(ref['value']).label}")
-    citations = [
-        {"number": n, **citation(c["passage"], cat)}
-        for n, c in enumerate(s["citations"], 1)
-        if c["passage"] in cat.passages
-    ]
+    shown = list(filter(None, (as_shown(c, cat) for c in s["citations"])))
+    citations = [{"number": n, **c} for n, c in enumerate(shown, 1)]
     warning = cat.warnings.get(s["id"])
     return {
         **learn_link(s["id"]),
@@ -88,6 +85,15 @@ def _summary_item(s: dict, cat) -> dict:
         "sources": compact_sources(citations, cat),
         "based_on": based_on,
     }
+
+
+def as_shown(stored: dict, cat) -> dict | None:
+    """A stored citation as the person was shown it: its quote as stored, so that a later
+    change to a passage never changes a sent summary. A result stored with passage ids
+    only is read from the knowledge base (None if the passage is gone)."""
+    if "quote" in stored:
+        return stored
+    return citation(stored["passage"], cat) if stored["passage"] in cat.passages else None
 
 
 def learn_link(statement_id: str) -> dict:
@@ -104,12 +110,17 @@ def learn_link(statement_id: str) -> dict:
     }
 
 
+def source_name(c: dict, cat) -> str:
+    """A citation's source, short ("Cleveland Clinic"); its publisher if the source is gone."""
+    source = cat.sources.get(c["source"])
+    return (source.short if source else "") or c["publisher"]
+
+
 def compact_sources(citations: list[dict], cat) -> str:
     """ "Cleveland Clinic [1, 3]; Verywell Health [2]": a statement's sources, for print."""
     numbers: dict[str, list[str]] = {}
     for c in citations:
-        name = cat.sources[c["source"]].short or c["publisher"]
-        numbers.setdefault(name, []).append(str(c["number"]))
+        numbers.setdefault(source_name(c, cat), []).append(str(c["number"]))
     return "; ".join(f"{name} [{', '.join(n)}]" for name, n in numbers.items())
 
 
@@ -202,12 +213,10 @@ def compact_citations(result: dict) -> list[dict]:
     out = []
     for s in plan(result).topics():
         publishers = []
-        for c in s["citations"]:
-            passage = cat.passages.get(c["passage"])
-            if passage:
-                name = cat.sources[passage.source].short
-                if name not in publishers:
-                    publishers.append(name)
+        for c in filter(None, (as_shown(c, cat) for c in s["citations"])):
+            name = source_name(c, cat)
+            if name not in publishers:
+                publishers.append(name)
         out.append({**s, **asdict(for_staff(s)), "sources": publishers})
     return out
 
