@@ -102,6 +102,12 @@ class Section:
     id: str
     title: str
     intro: str = ""
+    #: The staff's heading, where the title speaks to the patient ("Your pain").
+    short: str = ""
+
+    @property
+    def staff_title(self) -> str:
+        return self.short or self.title
 
 
 @dataclass(frozen=True)

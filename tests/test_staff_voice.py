@@ -76,6 +76,10 @@ def test_the_staff_page_is_written_for_staff(app, client, staff):
     assert (
         "Reported:</strong> " in shown and "Patient advised:</strong> Contact a clinician" in shown
     )
+    headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", shown, re.DOTALL)
+    second_person = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
+    assert not [h for h in headings if second_person.search(h)], headings
+    assert not [h for h in headings if ": contact" in h.lower()], headings
 
 
 def test_staff_words_never_speak_as_the_patient():

@@ -192,7 +192,7 @@ def staff_answer_groups(answers: dict) -> list[AnswerGroup]:
     return [
         AnswerGroup(
             g.section_id,
-            g.title,
+            cat.sections[g.section_id].staff_title,
             tuple(
                 AnswerRow(
                     r.question_id,
