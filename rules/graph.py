@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -43,6 +42,25 @@ def esc(text: str) -> str:
     return escape(str(text), {'"': "&quot;", "'": "&#39;"})
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters, broken at spaces; a longer word is broken
+    after a ``_``, ``=``, ``(`` or ``,`` (``RedFlag(kind=past_infection)`` reads badly
+    broken mid-word) and cut only if a piece is longer still. Nothing is left out."""
+    lines = [""]
+    for word in text.split():
+        pieces = [word] if len(word) <= width else re.findall(r"[^_=(,]+[_=(,]?|[_=(,]", word)
+        for i, piece in enumerate(pieces):
+            gap = " " if i == 0 and lines[-1] else ""
+            if lines[-1] and len(lines[-1] + gap + piece) > width:
+                lines.append("")
+                gap = ""
+            lines[-1] += gap + piece
+            while len(lines[-1]) > width:  # a piece longer than a line
+                lines[-1], rest = lines[-1][:width], lines[-1][width:]
+                lines.append(rest)
+    return lines
+
+
 @dataclass
 class Node:
     key: str
@@ -56,17 +74,7 @@ class Node:
 
     @property
     def lines(self) -> list[str]:
-        if self.kind == "rule":  # broken after an underscore: narrower columns
-            lines = [""]
-            for part in self.label.split("_"):
-                piece = part if lines[-1] == "" else "_" + part
-                if lines[-1] and len(lines[-1]) + len(piece) > RULE_WRAP:
-                    lines[-1] += "_"
-                    lines.append(part)
-                else:
-                    lines[-1] += piece
-            return lines
-        return textwrap.wrap(self.label, WRAP) or [""]
+        return wrap(self.label, RULE_WRAP if self.kind == "rule" else WRAP)
 
     @property
     def width(self) -> float:
@@ -135,12 +143,33 @@ def _layout(graph: Graph, legend: bool) -> tuple[float, float, dict]:
             node = graph.nodes[v.data]
             node.x, node.y = v.view.xy[1] + dx, v.view.xy[0] + dy
             width = max(width, node.x + node.width / 2 + MARGIN)
+        columns = [  # each layer's centre and half its width, left to right
+            (layer[0].view.xy[1] + dx, max(v.view.h for v in layer) / 2)
+            for layer in sugiyama.layers
+        ]
         for e in component.sE:
-            e.view.points = [(y + dx, x + dy) for x, y in e.view.points]
+            e.view.points = _route(
+                graph.nodes[e.v[0].data],
+                graph.nodes[e.v[1].data],
+                [sugiyama.grx[v].rank for v in e.v],
+                [across + dy for across, _ in e.view.points[1:-1]],  # long edges' dummy points
+                columns,
+            )
         top = max(n.y + n.height / 2 for n in (graph.nodes[v.data] for v in component.sV))
         top += NODE_GAP * 2
     paths = {key: e.view.points for key, e in edges.items()}
     return max(width, 760), top + MARGIN, paths
+
+
+def _route(a: Node, b: Node, ranks: list[int], middle: list[float], columns) -> list:
+    """An edge straight across every column it passes and slanted only in the gaps
+    between columns, where there are no nodes: so no line runs behind a node."""
+    (ra, rb), step = ranks, 1 if ranks[1] > ranks[0] else -1
+    points = [(a.x + step * a.width / 2, a.y), (columns[ra][0] + step * columns[ra][1], a.y)]
+    for rank, y in zip(range(ra + step, rb, step), middle, strict=True):
+        centre, half = columns[rank]
+        points += [(centre - step * half, y), (centre + step * half, y)]
+    return [*points, (columns[rb][0] - step * columns[rb][1], b.y), (b.x - step * b.width / 2, b.y)]
 
 
 def _svg(graph: Graph, title: str, desc: str, prefix: str, legend: bool = True) -> str:
@@ -163,10 +192,9 @@ def _svg(graph: Graph, title: str, desc: str, prefix: str, legend: bool = True) 
     if legend:
         out += _legend()
     for (src, dst), dashed in graph.edges.items():
-        a, b = graph.nodes[src], graph.nodes[dst]
-        middle = paths.get((src, dst), [])[1:-1]
-        points = [(a.x + a.width / 2, a.y), *middle, (b.x - b.width / 2, b.y)]
-        d = "M" + " L".join(f"{x:.0f},{y:.0f}" for x, y in points)
+        points = [f"{x:.0f},{y:.0f}" for x, y in paths[(src, dst)]]
+        # No zero-length pieces: the arrowhead takes its direction from the last one.
+        d = "M" + " L".join(p for i, p in enumerate(points) if i == 0 or p != points[i - 1])
         dash = ' stroke-dasharray="6 4"' if dashed else ""
         out.append(
             f'<path class="edge" d="{d}" fill="none" stroke="#444" stroke-width="1.3"{dash} '

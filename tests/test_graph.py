@@ -1,6 +1,7 @@
 """The reasoning picture: valid SVG laid out by grandalf, legible at 1:1 (issue 13),
 one node per fact and per rule that took part, one edge per link."""
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -18,6 +19,7 @@ from rules.graph import (
     print_tiles,
     topic_svg,
     topics,
+    wrap,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -48,7 +50,8 @@ def rule_names(root) -> set[str]:
 
 
 def assert_legible(root):
-    """Drawn 1:1 (never scaled down), no text under 12 px, no label cut, no overlap."""
+    """Drawn 1:1 (never scaled down), no text under 12 px, no label cut, no overlap, no
+    line hidden behind a node."""
     assert root.get("width") == root.get("viewBox").split()[2]
     assert root.get("height") == root.get("viewBox").split()[3]
     assert float(root.get("font-size")) >= 12
@@ -64,6 +67,20 @@ def assert_legible(root):
     for i, (x, y, w, h) in enumerate(boxes):
         for x2, y2, w2, h2 in boxes[i + 1 :]:
             assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, "nodes overlap"
+    for path in root.iter(f"{SVG}path"):
+        if path.get("class") == "edge":
+            assert not edge_behind_node(path.get("d"), boxes), path.get("d")
+
+
+def edge_behind_node(d: str, boxes) -> bool:
+    """Whether a line runs behind a node (the node is drawn over it and hides it)."""
+    points = [tuple(map(float, p.split(","))) for p in re.findall(r"-?[\d.]+,-?[\d.]+", d)]
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        for t in (i / 20 for i in range(1, 20)):
+            px, py = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
+            if any(x + 1 < px < x + w - 1 and y + 1 < py < y + h - 1 for x, y, w, h in boxes):
+                return True
+    return False
 
 
 @pytest.mark.parametrize("case", cases().values(), ids=list(cases()))
@@ -114,6 +131,17 @@ def test_knowledge_base_picture():
     read = {q for info in catalogue_of_rules().values() for q in info.questions}
     assert {cat.questions[q].short_text for q in read} <= titles
     assert rule_names(root) == set(catalogue_of_rules())
+
+
+def test_labels_wrap_at_word_breaks_and_keep_every_character():
+    assert wrap("RedFlag(kind=fever_unsure)", 24) == ["RedFlag(kind=fever_", "unsure)"]
+    assert wrap("pain_duration = 6_weeks_to_3_months", 24) == [
+        "pain_duration =",
+        "6_weeks_to_3_months",
+    ]
+    assert wrap("treatment_not_helped", 17) == ["treatment_not_", "helped"]
+    assert wrap("x" * 30, 24) == ["x" * 24, "x" * 6]  # cut only when there is no break
+    assert wrap("", 24) == [""]
 
 
 def test_text_is_escaped():
