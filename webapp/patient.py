@@ -217,7 +217,7 @@ def question(section_id):
     else:
         _, after = neighbours(section_id, new)
         target = after or first_unanswered(new) or CHECK
-    if _notice_due(draft, new):
+    if _due_notices(draft, new):
         return redirect(url_for("patient.notice", **_notice_args(target, changing)))
     return redirect(_target_url(target, changing))
 
@@ -248,16 +248,16 @@ def _notice_target(answers: dict) -> tuple[str, bool]:
     return target, bool(request.args.get("change"))
 
 
-def _notice_due(draft: store.Draft, answers: dict) -> bool:
-    """Whether these answers complete a warning pattern this draft has not shown yet.
+def _due_notices(draft: store.Draft, answers: dict) -> list[str]:
+    """The urgent notices these answers make that this draft has not shown yet.
 
-    Read from the patterns (warnings.toml), without running the engine on every
-    page saved: tests hold the rules to the patterns, so the engine makes an
-    urgent notice exactly when its pattern applies (tests/test_warnings.py).
-    The notice page itself shows what the engine says.
+    Read from the patterns (warnings.toml), without running the engine: tests hold
+    the rules to the patterns, so the engine makes an urgent notice exactly when its
+    pattern applies, with the pattern's id (tests/test_warnings.py). Only the notice
+    page, which shows what the engine says, runs it.
     """
     seen = set(draft.notices or [])
-    return any(w.applies(answers) for w in catalogue().warnings.values() if w.id not in seen)
+    return [w.id for w in catalogue().warnings.values() if w.id not in seen and w.applies(answers)]
 
 
 def _pending_notices(draft: store.Draft) -> list:
@@ -311,9 +311,9 @@ def acknowledge():
     if draft.reference:
         return redirect(url_for("patient.summary"))
     target, changing = _notice_target(draft.answers)
-    pending = _pending_notices(draft)
+    pending = _due_notices(draft, draft.answers)
     sent = set(request.form.getlist("notice"))
-    seen = [s.id for s in pending if s.id in sent]
+    seen = [i for i in pending if i in sent]
     if seen:
         try:
             store.acknowledge_notices(draft, seen)
@@ -321,7 +321,7 @@ def acknowledge():
             store.recover(e)
             current_app.logger.error("could not record a notice as seen (%s)", type(e).__name__)
             return _render_notice(
-                pending,
+                _pending_notices(draft),
                 target,
                 changing,
                 status=503,
