@@ -178,6 +178,20 @@ def test_a_sign_in_flood_is_refused_before_any_password_is_hashed(app, client, m
     assert client.get("/").status_code == 200  # the patients' pages are not limited
 
 
+def test_the_window_is_per_network_and_moves_on(monkeypatch):
+    """A full window refuses that network only, and a minute later lets it try again."""
+    import limits.storage.memory
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(limits.storage.memory.time, "time", lambda: now[0])
+    window = auth.AttemptWindow(3)
+    assert [window.allow("198.51.100.0/24") for _ in range(4)] == [True, True, True, False]
+    assert window.full("198.51.100.0/24")
+    assert not window.full("203.0.113.0/24") and window.allow("203.0.113.0/24")
+    now[0] += 61
+    assert not window.full("198.51.100.0/24") and window.allow("198.51.100.0/24")
+
+
 def test_past_the_limit_the_sign_in_is_refused_before_flask_runs(app, client):
     """Defect 2, under a flood: a refusal that still read the session, made a form token
     and rendered a page let eight clients make a patient's page 9.5 times slower. Past

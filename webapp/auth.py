@@ -15,12 +15,13 @@ import hashlib
 import ipaddress
 import secrets
 import threading
-import time
-from collections import deque
 from contextlib import contextmanager
 from datetime import timedelta
 
+import limits
 from flask import current_app, g, has_request_context, request, session
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -62,41 +63,26 @@ def hashing_slot():
 
 
 class AttemptWindow:
-    """At most ``limit`` sign-in attempts per source network per ``seconds``, per worker.
+    """At most ``limit`` sign-in attempts per source network per minute, per worker.
 
     Checked before any password is hashed, so that a flood from one network costs a
-    dictionary lookup, not scrypt. Kept per app (app.extensions), in memory: with
-    several workers each counts its own, and the lockout in the database still bounds
-    the guesses per account.
+    dictionary lookup, not scrypt. A moving window from `limits` (the library behind
+    Flask-Limiter), kept in this worker's memory, where old entries expire on their
+    own: with several workers each counts its own, and the lockout in the database
+    still bounds the guesses per account.
     """
 
-    def __init__(self, limit: int, seconds: float = 60.0):
-        self.limit, self.seconds = limit, seconds
-        self._tries: dict[str, deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, limit: int):
+        self.item = limits.RateLimitItemPerMinute(limit)
+        self._window = MovingWindowRateLimiter(MemoryStorage())
 
     def allow(self, source: str) -> bool:
         """Count an attempt from ``source``, unless its window is already full."""
-        now = time.monotonic()
-        with self._lock:
-            tries = self._recent(source, now)
-            if len(tries) >= self.limit:
-                return False
-            tries.append(now)
-            if len(self._tries) > 10_000:  # forget quiet sources, bounded memory
-                self._tries = {k: v for k, v in self._tries.items() if v}
-            return True
+        return self._window.hit(self.item, "sign-in", source)
 
     def full(self, source: str) -> bool:
         """Whether ``source`` has used its window, without counting anything."""
-        with self._lock:
-            return len(self._recent(source, time.monotonic())) >= self.limit
-
-    def _recent(self, source: str, now: float) -> deque:
-        tries = self._tries.setdefault(source, deque())
-        while tries and tries[0] <= now - self.seconds:
-            tries.popleft()
-        return tries
+        return not self._window.test(self.item, "sign-in", source)
 
 
 def sign_in_window(app) -> AttemptWindow:
