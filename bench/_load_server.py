@@ -64,6 +64,7 @@ def main() -> None:
     p.add_argument("kind", choices=["app", "bare"])
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--size", type=int, default=30_000)
+    p.add_argument("--trusted-proxy", help="as for `bme serve`: behind deploy/nginx")
     args = p.parse_args()
 
     import waitress
@@ -78,8 +79,11 @@ def main() -> None:
     logger = logging.getLogger("waitress")
     logger.setLevel(logging.INFO)
     logger.addHandler(ListenLine())
+    proxy = {}
     if args.kind == "app":
-        from webapp.serving import serve  # as `bme serve` does
+        from webapp.serving import proxy_options, serve  # as `bme serve` does
+
+        proxy = proxy_options(args.trusted_proxy)
     else:
         serve = waitress.serve
     serve(
@@ -89,6 +93,7 @@ def main() -> None:
         threads=args.threads,
         ident="bme",
         clear_untrusted_proxy_headers=True,
+        **proxy,
     )
 
 

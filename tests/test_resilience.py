@@ -2,6 +2,7 @@
 workers under waitress on loopback, fuzzed, driven by parallel patients, sign-in bursts,
 killed mid-submit, a locked database, and PostgreSQL failing under them (in CI)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -59,3 +60,14 @@ def test_postgres_terminated_and_refusing_connections_is_waited_out(figures):
         pytest.skip("BME_TEST_POSTGRES_URL is not set (CI starts PostgreSQL)")
     _held_through(figures["postgres"])
     assert figures["postgres"]["backends_terminated"] > 0
+
+
+def test_the_flood_is_measured_straight_and_through_the_proxy(figures):
+    """Both routes ran and the flood reached the workers; their figures are the README's
+    (a ratio of latencies is reported, not asserted: it is a measure, not a test)."""
+    fl = figures["flood"]
+    routes = ["direct", "proxied"] if fl["nginx"] else ["direct"]
+    for route in routes:
+        assert fl[route]["sign_in_attempts"] > 0 and fl[route]["idle_ms"] > 0, fl
+    if os.environ.get("CI"):
+        assert fl["nginx"], "CI installs nginx: the deployed route must be measured"

@@ -24,7 +24,7 @@ def init_db_command():
 
 def cmd_serve(args) -> int:
     from . import create_app
-    from .serving import serve
+    from .serving import proxy_options, serve
 
     try:
         app = create_app()
@@ -33,14 +33,6 @@ def cmd_serve(args) -> int:
         return 2
     print(f"Serving the questionnaire on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
     print(f"Database: {app.config['DATABASE_URL'].split('@')[-1]}")
-    proxy = {}
-    if args.trusted_proxy:
-        # HTTPS ends at the proxy: trust its X-Forwarded-Proto so that cookies are
-        # marked Secure and Flask-WTF applies its HTTPS Referer check.
-        proxy = {
-            "trusted_proxy": args.trusted_proxy,
-            "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"},
-        }
     serve(
         app,
         host=args.host,
@@ -48,7 +40,7 @@ def cmd_serve(args) -> int:
         threads=args.threads,
         ident="bme",
         clear_untrusted_proxy_headers=True,
-        **proxy,
+        **proxy_options(args.trusted_proxy),
     )
     return 0
 

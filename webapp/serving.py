@@ -45,3 +45,15 @@ def serve(app: Flask, **options) -> None:
     server = make_server(app, **options)
     server.print_listen("Serving on http://{}:{}")
     server.run()
+
+
+def proxy_options(trusted_proxy: str | None) -> dict:
+    """waitress's options behind a reverse proxy at ``trusted_proxy`` (deploy/nginx): HTTPS
+    ends there, so trust its X-Forwarded-Proto (cookies marked Secure, Flask-WTF's HTTPS
+    Referer check) and X-Forwarded-For (the client's network for the sign-in window)."""
+    if not trusted_proxy:
+        return {}
+    return {
+        "trusted_proxy": trusted_proxy,
+        "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"},
+    }
