@@ -25,8 +25,12 @@ The real app runs as ``bme serve`` runs it (waitress, bench/_load_server.py) on
    again and again and the database refusing connections for a while, under two
    workers' load.
 
-Not covered here: a full disk or a read-only folder (tests/test_db_resilience.py
-covers the app's side of those in-process).
+8. a full disk under a worker, then freed: every file write refused for a while;
+9. in CI, PostgreSQL itself restarted under the workers (BME_TEST_POSTGRES_RESTART,
+   a command that restarts it, which .ci/run sets).
+
+Not covered here: a read-only folder (root, as CI runs, can write to any folder);
+tests/test_db_resilience.py covers the app's side of it in-process.
 Every loop is bounded in count and time; servers and files go at the end.
 """
 
@@ -442,6 +446,34 @@ def locked_database(env: dict, tmp: Path, db_path: Path, hold: float, clients: i
     return summarise(result, stored, clients * 2)
 
 
+def full_disk(env: dict, tmp: Path, db_path: Path, hold: float, clients: int) -> dict:
+    """The disk fills under a worker, then space is freed: for ``hold`` seconds every
+    write it makes to a file fails (RLIMIT_FSIZE set to one byte from outside, with
+    prlimit: the kernel refuses the write, as a full disk does, and SQLite's commit
+    fails), while patients answer and send."""
+    import resource
+
+    server = start_server("full", ["app", "--threads", "8"], env, tmp / "full.log")
+    before = set(stored_answers(sqlite_query(db_path)))
+    pid, fsize = server.proc.pid, resource.RLIMIT_FSIZE
+    _, hard = resource.prlimit(pid, fsize)
+
+    def outage():
+        time.sleep(0.3)  # patients on their way
+        resource.prlimit(pid, fsize, (1, hard))
+        time.sleep(hold)
+        resource.prlimit(pid, fsize, (hard, hard))  # space freed
+        return {"full_seconds": hold}
+
+    try:
+        result = patients_through([server.base], clients, 2, outage)
+    finally:
+        stop_server(server)
+    stored = set(stored_answers(sqlite_query(db_path))) - before
+    integrity = sqlite_query(db_path)("PRAGMA integrity_check")[0][0]
+    return {**summarise(result, stored, clients * 2), "integrity": integrity}
+
+
 def summarise(result: dict, stored: set[str], journeys: int) -> dict:
     received = set(result.pop("received"))
     return {
@@ -476,20 +508,26 @@ def postgres_outage(env: dict, tmp: Path, admin_url: str, clients: int) -> dict:
             "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name}).all())  # fmt: skip
 
     def outage():
-        killed, refused = 0, 0.0
+        killed, refused, restarted = 0, 1.5, False
         with admin.connect() as c:
             for _ in range(6):
                 time.sleep(0.3)
                 killed += terminate(c)
+        if restart := os.environ.get("BME_TEST_POSTGRES_RESTART"):
+            # The server itself stopped and started again (CI: pg_ctl restart -m fast):
+            # every connection of every worker cut, new ones refused until it is back.
+            subprocess.run(restart, shell=True, check=True, timeout=120)
+            restarted = True
+            admin.dispose()  # its pooled connection died with the server
+        with admin.connect() as c:
             c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
             killed += terminate(c)
-            refused = 1.5
             time.sleep(refused)
             c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
             for _ in range(4):
                 time.sleep(0.3)
                 killed += terminate(c)
-        return {"backends_terminated": killed, "refused_seconds": refused}
+        return {"backends_terminated": killed, "refused_seconds": refused, "restarted": restarted}
 
     try:
         result = patients_through([s.base for s in servers], clients, 3, outage)
@@ -543,6 +581,7 @@ def run(quick: bool) -> dict:
             "flood": flood(env, tmp, 4.0 if quick else 15.0, 8, 30 if quick else 100),
             "crash": crash_mid_submit(env, tmp, db_path, 16 if quick else 32),
             "locked": locked_database(env, tmp, db_path, 1.5 if quick else 4.0, 4),
+            "full": full_disk(env, tmp, db_path, 1.5 if quick else 4.0, 4),
         }
         if pg_url := os.environ.get("BME_TEST_POSTGRES_URL"):
             figures["postgres"] = postgres_outage(env, tmp, pg_url, 4 if quick else 8)
@@ -591,14 +630,17 @@ def main(argv: list[str] | None = None) -> int:
         f"stored {c['stored']}, lost {c['lost']}, stored twice {c['stored_twice']}, "
         f"integrity {c['integrity']}"
     )
-    for name in ("locked", "postgres"):
+    for name in ("locked", "full", "postgres"):
         if name in figures:
             o = figures[name]
             print(
                 f"{name}: {o['journeys']} journeys, summaries {o['summaries_received']}, "
                 f"stored {o['stored']}, lost {o['lost']}, failed {o['failed']}, "
                 f"retries after 503 {o['retries']}"
-                + (f", backends terminated {o.get('backends_terminated')}" * (name == "postgres"))
+                + (
+                    f", backends terminated {o.get('backends_terminated')}, server restarted "
+                    f"{o.get('restarted')}" * (name == "postgres")
+                )
             )
     return 0
 

@@ -71,3 +71,15 @@ def test_the_flood_is_measured_straight_and_through_the_proxy(figures):
         assert fl[route]["sign_in_attempts"] > 0 and fl[route]["idle_ms"] > 0, fl
     if os.environ.get("CI"):
         assert fl["nginx"], "CI installs nginx: the deployed route must be measured"
+
+
+def test_a_full_disk_is_waited_out_and_the_database_stays_whole(figures):
+    _held_through(figures["full"])
+    assert figures["full"]["integrity"] == "ok"
+
+
+def test_postgres_restarted_under_load_in_ci(figures):
+    """CI restarts the server itself, mid-load, as well as cutting its connections."""
+    if "postgres" not in figures or not os.environ.get("BME_TEST_POSTGRES_RESTART"):
+        pytest.skip("BME_TEST_POSTGRES_RESTART is not set (.ci/run sets it)")
+    assert figures["postgres"]["restarted"]
