@@ -29,8 +29,10 @@ The real app runs as ``bme serve`` runs it (waitress, bench/_load_server.py) on
 9. in CI, PostgreSQL itself restarted under the workers (BME_TEST_POSTGRES_RESTART,
    a command that restarts it, which .ci/run sets).
 
-Not covered here: a read-only folder (root, as CI runs, can write to any folder);
-tests/test_db_resilience.py covers the app's side of it in-process.
+Not covered here: a read-only folder. Root (as CI runs) writes through any mode bits,
+and an immutable -shm file (chattr +i) kills SQLite with SIGBUS: a crash, which part 5
+covers. tests/test_db_resilience.py covers the app's side of a read-only folder
+in-process.
 Every loop is bounded in count and time; servers and files go at the end.
 """
 

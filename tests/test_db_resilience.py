@@ -23,7 +23,7 @@ from webapp import db as store
 
 from .conftest import POSTGRES_URL
 from .test_staff import PASSWORD, sign_in
-from .web import RUNNER, answer_all, csrf_token, page_data, post_form, start
+from .web import RUNNER, answer_all, csrf_token, page_data, post_form, start, submit
 
 FRIENDLY = "could not reach our records"
 
@@ -357,3 +357,34 @@ def test_an_existing_instance_folder_is_made_private(tmp_path):
     app.test_client().get("/")
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     app.extensions["bme_engine"].dispose()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes")
+def test_a_database_file_not_ours_to_change_is_used_as_it_is(tmp_path, monkeypatch):
+    """A file whose mode cannot be changed (another owner, an immutable file): chmod's
+    PermissionError escaped the connection's set-up as a bare 500 on every page."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": tmp_path / "i"})
+    os.chmod(_sqlite_path(app), 0o644)  # open to others, so that the app tries to change it
+    app.extensions["bme_engine"].dispose()  # new connections, each set up again
+    refused = []
+
+    def not_ours(path, mode):
+        refused.append(path)
+        raise PermissionError(1, "Operation not permitted", path)
+
+    monkeypatch.setattr(os, "chmod", not_ours)
+    client = app.test_client()
+    answer_all(client, RUNNER)
+    assert refused, "the app never tried to change a mode: nothing was tested"
+    assert submit(client).status_code == 302
+    app.extensions["bme_engine"].dispose()
+
+
+def test_the_log_names_the_databases_error_code_never_its_text():
+    """'database unavailable (OperationalError)' told an operator nothing; the text would
+    quote the statement, answers included. The code names the cause without either."""
+    orig = sqlite3.OperationalError("attempt to write a readonly database")
+    orig.sqlite_errorname = "SQLITE_READONLY"
+    error = OperationalError("UPDATE drafts SET answers=?", ('{"pain_sites": ["hip"]}',), orig)
+    assert store.error_kind(error) == "OperationalError SQLITE_READONLY"
+    assert store.error_kind(OperationalError("SELECT 1", {}, Exception("x"))) == "OperationalError"

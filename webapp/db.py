@@ -244,8 +244,12 @@ def _private_files(url: str) -> None:
     if not path or path.startswith(":memory:") or url.startswith("sqlite:///:"):
         return
     for name in (path, f"{path}-wal", f"{path}-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(name, 0o600)
+        # Changed only when open to others; a file not ours to change (read-only, or
+        # immutable) is left as it is: an error here would escape the database's error
+        # handling as a bare 500, before SQLite says what is wrong.
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
+                os.chmod(name, 0o600)
 
 
 def _private_folder(app: Flask) -> None:
@@ -352,6 +356,15 @@ def recover(error: Exception) -> None:
 STALE_SQLITE_CODES = {8, 10, 14}
 
 
+def error_kind(error: Exception) -> str:
+    """What went wrong, for the log: the error's class and, from SQLite or PostgreSQL,
+    its code name (``SQLITE_READONLY``, ``57P01``), never its text, which may quote a
+    statement and the answers in it."""
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    return type(error).__name__ + (f" {code}" if code else "")
+
+
 def _stale_sqlite_connection(error: Exception) -> bool:
     orig = getattr(error, "orig", None)
     code = getattr(orig, "sqlite_errorcode", None)
@@ -374,7 +387,7 @@ def _close_session(_exc):
     try:
         db.close()
     except Exception as e:  # nothing may escape a teardown
-        current_app.logger.warning("database session did not close cleanly (%s)", type(e).__name__)
+        current_app.logger.warning("database session did not close cleanly (%s)", error_kind(e))
         with contextlib.suppress(Exception):
             db.invalidate()
 

@@ -135,9 +135,9 @@ def init_app(app: Flask) -> None:
         if isinstance(_e, DataError):
             # The database refused a value (NUL in text on PostgreSQL, one too long):
             # the request's fault, not an outage (issue 12, defect 12).
-            app.logger.warning("database refused a value (%s)", type(_e).__name__)
+            app.logger.warning("database refused a value (%s)", db.error_kind(_e))
             return http_error(BadRequest())
-        app.logger.error("database unavailable (%s)", type(_e).__name__)
+        app.logger.error("database unavailable (%s)", db.error_kind(_e))
         response = error_page(
             503,
             "Sorry, please try again in a moment",

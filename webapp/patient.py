@@ -201,7 +201,7 @@ def question(section_id):
         store.save_answers(draft, new)
     except SQLAlchemyError as e:
         store.recover(e)
-        current_app.logger.error("could not save a draft (%s)", type(e).__name__)
+        current_app.logger.error("could not save a draft (%s)", store.error_kind(e))
         page, status = _render_page(
             section_id,
             form,
@@ -319,7 +319,7 @@ def acknowledge():
             store.acknowledge_notices(draft, seen)
         except SQLAlchemyError as e:
             store.recover(e)
-            current_app.logger.error("could not record a notice as seen (%s)", type(e).__name__)
+            current_app.logger.error("could not record a notice as seen (%s)", store.error_kind(e))
             return _render_notice(
                 _pending_notices(draft),
                 target,
@@ -377,7 +377,7 @@ def _question_again(section_id: str, notice: str):
         draft = current_draft()
     except SQLAlchemyError as e:
         store.recover(e)
-        current_app.logger.error("database unavailable (%s)", type(e).__name__)
+        current_app.logger.error("database unavailable (%s)", store.error_kind(e))
         page, _ = _render_page(
             section_id,
             _typed_form(section_id, {}),
