@@ -45,6 +45,7 @@ ALL_STATEMENTS = frozenset(
         "urgent_cannot_bear_weight",
         "injury_link",
         "knee_injury",
+        "meniscus_edema",
         "overload_link",
         "athlete_care",
         # inflammatory
@@ -231,6 +232,7 @@ def expected_statements(answers: dict) -> set[str]:
         "knee_injury",
         "knee" in sites and bool(injury_kind & {"ligament_meniscus", "fracture_dislocation"}),
     )
+    say("meniscus_edema", "knee" in sites and "ligament_meniscus" in injury_kind)
     say("overload_link", overloaded)
     say("athlete_care", athletic and "hip_stress" not in red_flags)
 

@@ -92,6 +92,11 @@ class InjuryOverloadRules(Topic):
         """Knee pain after a ligament, meniscus, fracture or dislocation injury."""
         self.say("knee_injury")
 
+    @Rule(A.pain_sites(value="knee"), A.injury_kind(value="ligament_meniscus"), salience=STATE)
+    def knee_meniscus_injury(self):
+        """Knee pain after a meniscus injury: a clinic's blog on edema under a torn meniscus."""
+        self.say("meniscus_edema")
+
     @Rule(Overloaded(), salience=STATE)
     def overload_strain(self):
         """Repeated strain from sport or heavy work can cause bone marrow edema."""
