@@ -2,6 +2,7 @@
 
     bme questions [--json]            the question catalogue
     bme explain ANSWERS.json [--json]  statements, citations and the trace
+    bme export-clips [-o FILE]         the knowledge base as CLIPS constructs
 
 Bad input gets a clear message on stderr and exit status 2.
 """
@@ -162,15 +163,21 @@ def explain_text(result) -> str:
     return "\n".join(lines)
 
 
+# --- bme export-clips ------------------------------------------------------------
+
+
 def cmd_export_clips(args) -> int:
+    """The rules as a CLIPS file, generated from the experta rules (rules/clips.py)."""
     from .clips import export
 
     text = export() + "\n"
     if args.output == "-":
         sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        return _bad_input(f"cannot write {args.output}: {e.strerror or e}")
     return 0
 
 

@@ -106,27 +106,61 @@ class Action:
 
 
 @cache
-def _actions(rule) -> tuple[Action, ...]:
-    """The facts a rule declares and the statements it makes, from its source code."""
-    source = textwrap.dedent(inspect.getsource(rule._wrapped))
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        if node.func.attr == "say" and node.args:
-            sid = ast.literal_eval(node.args[0])
-            title = catalogue().statements[sid].title
-            found.append(Action("say", sid, f"show \u201c{title}\u201d"))
-        elif node.func.attr == "declare" and node.args and isinstance(node.args[0], ast.Call):
-            call = node.args[0]
-            cls = getattr(F, call.func.id)
-            fields = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-            target = cls.__name__ + (
-                "(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")" if fields else ""
-            )
-            words = "conclude: " + fact_words(cls(**fields))
-            found.append(Action("declare", target, words, cls.__name__, tuple(fields.items())))
-    return tuple(found)
+def actions(rule) -> tuple[Action, ...]:
+    """What a rule's body does, in order, read from its source: the facts it declares
+    and the statements it makes.
+
+    Each statement of the body must be ``self.declare(Class(field="literal", ...))``
+    of a derived fact class, or ``self.say("literal")`` of a statement in
+    statements.toml. Anything else raises ValueError: a body that decided in Python
+    would be explained, and exported to CLIPS, as something it does not do.
+    """
+    func = rule._wrapped
+    body = ast.parse(textwrap.dedent(inspect.getsource(func))).body[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return tuple(_action(rule.__name__, func.__globals__, stmt) for stmt in body)
+
+
+def _literal(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _action(name: str, names: dict, stmt) -> Action:
+    """One statement of a body, as an Action; ``names`` are the rule module's globals."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "self"
+        and len(call.args) == 1
+        and not call.keywords
+    ):
+        arg = call.args[0]
+        if call.func.attr == "say" and _literal(arg):
+            if arg.value not in catalogue().statements:
+                raise ValueError(f"{name}: {arg.value!r} is not in statements.toml")
+            title = catalogue().statements[arg.value].title
+            return Action("say", arg.value, f"show \u201c{title}\u201d")
+        if (
+            call.func.attr == "declare"
+            and isinstance(arg, ast.Call)
+            and isinstance(arg.func, ast.Name)
+            and not arg.args
+            and all(k.arg and _literal(k.value) for k in arg.keywords)
+        ):
+            cls = names.get(arg.func.id)  # the class as the rule's module names it
+            if isinstance(cls, type) and cls in F.DERIVED.values():
+                fields = {k.arg: k.value.value for k in arg.keywords}
+                target = cls.__name__ + (
+                    "(" + ", ".join(f"{k}={v}" for k, v in fields.items()) + ")" if fields else ""
+                )
+                words = "conclude: " + fact_words(cls(**fields))
+                return Action("declare", target, words, cls.__name__, tuple(fields.items()))
+    raise ValueError(
+        f"{name}: a body may only declare a fact or say a statement: {ast.unparse(stmt)}"
+    )
 
 
 # --- The rule catalogue -------------------------------------------------------------------
@@ -181,7 +215,7 @@ def _declared(prefix: str) -> list[str]:
         {
             a.target
             for rule in rules().values()
-            for a in _actions(rule)
+            for a in actions(rule)
             if a.target.startswith(prefix)
         }
     )
@@ -212,7 +246,7 @@ def catalogue_of_rules() -> dict[str, RuleInfo]:
                 doc=(rule._wrapped.__doc__ or "").strip(),
                 salience=rule.salience,
                 conditions=tuple(condition_words(ce) for ce in rule),
-                actions=_actions(rule),
+                actions=actions(rule),
                 questions=tuple(
                     dict.fromkeys(
                         k[2:]

@@ -100,3 +100,11 @@ class WarningUnknown(Derived):
 
 class Statement(Fact):
     """A statement to show the person (``id`` in statements.toml)."""
+
+
+#: The derived fact classes, by name: what a rule may declare.
+DERIVED = {
+    cls.__name__: cls
+    for cls in list(globals().values())
+    if isinstance(cls, type) and issubclass(cls, Derived) and cls is not Derived
+}
