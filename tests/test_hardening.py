@@ -12,7 +12,17 @@ from webapp import auth, security
 from webapp import db as store
 
 from .test_staff import PASSWORD, sign_in
-from .web import RUNNER, answer_all, csrf_token, page_data, path_of, post_form, start
+from .web import (
+    RUNNER,
+    answer_all,
+    csrf_token,
+    failing_commits,
+    page_data,
+    path_of,
+    post_form,
+    start,
+    submit,
+)
 
 
 def test_a_far_date_on_the_worklist_is_said_not_a_500(app, client):
@@ -54,8 +64,9 @@ def test_a_dropped_connection_at_teardown_is_no_bare_500(app, client, monkeypatc
     def dropped(self):
         raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
 
+    submit(client)
     monkeypatch.setattr(store.Session, "close", dropped)
-    response = client.get("/check")
+    response = client.get("/summary")  # its first view reads the submission
     assert response.status_code == 200
     assert "Content-Security-Policy" in response.headers
 
@@ -249,19 +260,14 @@ def test_a_read_only_database_recovers_once_fixed(app, client, monkeypatch):
     disposed = []
     real_dispose = engine.dispose
     monkeypatch.setattr(engine, "dispose", lambda *a, **k: disposed.append(1) or real_dispose())
-    real_commit = store.Session.commit
-
-    def read_only(self):
-        raise OperationalError(
-            "UPDATE", {}, sqlite3.OperationalError("attempt to write a readonly database")
-        )
-
-    monkeypatch.setattr(store.Session, "commit", read_only)
+    read_only = OperationalError(
+        "UPDATE", {}, sqlite3.OperationalError("attempt to write a readonly database")
+    )
     about = page_data("about", RUNNER)
-    assert post_form(client, "/questions/about", about).status_code == 503
+    with failing_commits(app, read_only):
+        assert post_form(client, "/questions/about", about).status_code == 503
     assert disposed, "the read-only connections are dropped"
-    monkeypatch.setattr(store.Session, "commit", real_commit)  # the folder is fixed
-    assert post_form(client, "/questions/about", about).status_code == 302
+    assert post_form(client, "/questions/about", about).status_code == 302  # fixed
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from rules.content import catalogue
 from rules.engine import evaluate
@@ -26,6 +25,7 @@ from .web import (
     answer_all,
     continue_after_notice,
     csrf_token,
+    failing_commits,
     page_data,
     path_of,
     post_form,
@@ -370,11 +370,7 @@ def test_database_failure_on_continue_shows_the_notice_again(app, client, monkey
     token = csrf_token(client.get(url).get_data(as_text=True))
     data = {"csrf_token": token, "notice": ["urgent_infection"]}
 
-    def locked(self):
-        raise OperationalError("COMMIT", {}, Exception("database is locked"))
-
-    with monkeypatch.context() as m:
-        m.setattr(Session, "commit", locked)
+    with failing_commits(app, OperationalError("COMMIT", {}, Exception("database is locked"))):
         failed = client.post(url, data=data)
     assert failed.status_code == 503 and failed.headers["Retry-After"]
     html = failed.get_data(as_text=True)

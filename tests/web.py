@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from urllib.parse import urlsplit
+
+from sqlalchemy import event
 
 from rules.answers import chosen
 from rules.content import cases
@@ -79,3 +82,19 @@ def submit(client):
 
 #: Every page answered, with an urgent notice (a bundled case).
 RUNNER = cases()["complete_questionnaire"].answers
+
+
+@contextmanager
+def failing_commits(app, error: Exception):
+    """Every commit on the app's database raises ``error``, as a locked, full or
+    read-only database makes it: ORM sessions and Core writes alike."""
+    engine = app.extensions["bme_engine"]
+
+    def refuse(_connection):
+        raise error
+
+    event.listen(engine, "commit", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "commit", refuse)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import stat
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, g
@@ -404,44 +405,102 @@ def sent_lifetime() -> timedelta:
     return timedelta(minutes=current_app.config["SENT_MINUTES"])
 
 
-def get_draft(token: str | None) -> Draft | None:
+@dataclass(frozen=True)
+class DraftState:
+    """A draft as a request reads it: plain values from one query.
+
+    Every page of the questionnaire reads its draft, and a saved page writes it once:
+    an ORM session's identity map and transaction cost more than the query itself
+    (issue 9, "Fast"), so drafts are read and written with prebuilt Core statements
+    on a pooled connection.
+    """
+
+    token: str
+    answers: dict
+    reference: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+_drafts = Draft.__table__
+DRAFT = select(
+    _drafts.c.answers, _drafts.c.reference, _drafts.c.notices, _drafts.c.updated_at
+).where(_drafts.c.token == bindparam("token"))
+SAVE_ANSWERS = (
+    _drafts.update()
+    .where(_drafts.c.token == bindparam("draft"))
+    .values(answers=bindparam("new_answers"), updated_at=bindparam("now"))
+)
+SAVE_NOTICES = (
+    _drafts.update()
+    .where(_drafts.c.token == bindparam("draft"))
+    .values(notices=bindparam("new_notices"), updated_at=bindparam("now"))
+)
+
+
+def _engine() -> Engine:
+    return current_app.extensions["bme_engine"]
+
+
+def get_draft(token: str | None) -> DraftState | None:
     """The draft for a token, unless it has expired."""
     if not token:
         return None
-    draft = session().get(Draft, token)
-    lifetime = sent_lifetime() if draft is not None and draft.reference else draft_lifetime()
-    if draft is None or draft.updated_at < utcnow() - lifetime:
+    with _engine().connect() as connection:
+        row = connection.execute(DRAFT, {"token": token}).first()
+    if row is None:
         return None
+    lifetime = sent_lifetime() if row.reference else draft_lifetime()
+    if row.updated_at < utcnow() - lifetime:
+        return None
+    return DraftState(token, row.answers or {}, row.reference, tuple(row.notices or ()))
+
+
+def create_draft() -> DraftState:
+    draft = DraftState(secrets.token_urlsafe(32), {})
+    now = utcnow()
+    with _engine().begin() as connection:
+        connection.execute(delete(_drafts).where(_drafts.c.updated_at < now - draft_lifetime()))
+        connection.execute(
+            _drafts.insert().values(
+                token=draft.token, answers={}, notices=[], created_at=now, updated_at=now
+            )
+        )
     return draft
 
 
-def create_draft() -> Draft:
-    db = session()
-    db.execute(delete(Draft).where(Draft.updated_at < utcnow() - draft_lifetime()))
-    draft = Draft(token=secrets.token_urlsafe(32), answers={})
-    db.add(draft)
-    db.commit()
-    return draft
+def save_answers(draft: DraftState, answers: dict) -> None:
+    with _engine().begin() as connection:
+        connection.execute(
+            SAVE_ANSWERS, {"draft": draft.token, "new_answers": answers, "now": utcnow()}
+        )
 
 
-def save_answers(draft: Draft, answers: dict) -> None:
-    draft.answers = answers
-    draft.updated_at = utcnow()
-    session().commit()
-
-
-def acknowledge_notices(draft: Draft, ids: list[str]) -> None:
+def acknowledge_notices(draft: DraftState, ids: list[str]) -> None:
     """Record that these urgent notices were shown, so that they interrupt only once."""
-    seen = list(draft.notices or [])
-    draft.notices = seen + [i for i in ids if i not in seen]  # a new list: JSON is not tracked
-    draft.updated_at = utcnow()
-    session().commit()
+    seen = list(draft.notices) + [i for i in ids if i not in draft.notices]
+    with _engine().begin() as connection:
+        connection.execute(
+            SAVE_NOTICES, {"draft": draft.token, "new_notices": seen, "now": utcnow()}
+        )
+
+
+def mark_sent(submission: Submission) -> None:
+    """Store a submission and mark its draft sent, in one transaction of the request's
+    session; the draft's short sent life starts now. A second submission of the same
+    draft fails on its unique draft_token (IntegrityError), for the caller to handle."""
+    db = session()
+    db.add(submission)
+    db.execute(
+        _drafts.update()
+        .where(_drafts.c.token == submission.draft_token)
+        .values(reference=submission.reference, updated_at=utcnow())
+    )
+    db.commit()
 
 
 def delete_draft(token: str) -> None:
-    db = session()
-    db.execute(delete(Draft).where(Draft.token == token))
-    db.commit()
+    with _engine().begin() as connection:
+        connection.execute(delete(_drafts).where(_drafts.c.token == token))
 
 
 def get_submission(reference: str) -> Submission | None:
@@ -492,5 +551,5 @@ def sent_summary(token: str | None):
     if not token:
         return None
     params = {"token": token, "since": utcnow() - sent_lifetime()}
-    with current_app.extensions["bme_engine"].connect() as connection:
+    with _engine().connect() as connection:
         return connection.execute(SENT_SUMMARY, params).first()

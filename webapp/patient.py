@@ -48,7 +48,7 @@ SUMMARIES = Rendered()
 DRAFT_KEY = "draft"
 
 
-def current_draft() -> store.Draft | None:
+def current_draft() -> store.DraftState | None:
     return store.get_draft(session.get(DRAFT_KEY))
 
 
@@ -76,7 +76,7 @@ def start():
     )
 
 
-def _new_draft() -> store.Draft:
+def _new_draft() -> store.DraftState:
     draft = store.create_draft()
     auth.end_server_session()  # a staff session in this browser ends with its cookie
     session.clear()
@@ -248,7 +248,7 @@ def _notice_target(answers: dict) -> tuple[str, bool]:
     return target, bool(request.args.get("change"))
 
 
-def _due_notices(draft: store.Draft, answers: dict) -> list[str]:
+def _due_notices(draft: store.DraftState, answers: dict) -> list[str]:
     """The urgent notices these answers make that this draft has not shown yet.
 
     Read from the patterns (warnings.toml), without running the engine: tests hold
@@ -256,13 +256,13 @@ def _due_notices(draft: store.Draft, answers: dict) -> list[str]:
     pattern applies, with the pattern's id (tests/test_warnings.py). Only the notice
     page, which shows what the engine says, runs it.
     """
-    seen = set(draft.notices or [])
+    seen = set(draft.notices)
     return [w.id for w in catalogue().warnings.values() if w.id not in seen and w.applies(answers)]
 
 
-def _pending_notices(draft: store.Draft) -> list:
+def _pending_notices(draft: store.DraftState) -> list:
     """Urgent statements the draft's answers make that it has not shown yet."""
-    seen = set(draft.notices or [])
+    seen = set(draft.notices)
     return [
         s for s in evaluate(draft.answers).statements if s.level == "urgent" and s.id not in seen
     ]
@@ -426,7 +426,6 @@ def submit():
     if first_unanswered(answers) is not None:
         return redirect(_next_url(answers))
     result = evaluate(answers)
-    db = store.session()
     for _attempt in range(3):
         submission = store.Submission(
             reference=store.new_reference(),
@@ -436,16 +435,13 @@ def submit():
             kb_version=result.version,
             app_version=__version__,
             urgent=any(s.level == "urgent" for s in result.statements),
-            notices_shown=list(draft.notices or []),
+            notices_shown=list(draft.notices),
         )
-        db.add(submission)
-        draft.reference = submission.reference
-        draft.updated_at = store.utcnow()  # the sent summary's short life starts now
         try:
-            db.commit()
+            store.mark_sent(submission)
             break
         except IntegrityError:
-            db.rollback()
+            store.session().rollback()
             draft = current_draft()
             if draft is None:
                 return _no_draft()
