@@ -427,25 +427,31 @@ def patients_through(bases: list[str], clients: int, each: int, outage) -> dict:
     return {"received": received, "failed": dict(failed), "retries": retries[0], **events}
 
 
+def one_worker_outage(name: str, env: dict, tmp: Path, db_path: Path, clients: int, outage):
+    """Patients through one worker on the SQLite database while ``outage(server)`` runs:
+    the summaries they received against the submissions stored."""
+    server = start_server(name, ["app", "--threads", "8"], env, tmp / f"{name}.log")
+    before = set(stored_answers(sqlite_query(db_path)))
+    try:
+        result = patients_through([server.base], clients, 2, lambda: outage(server))
+    finally:
+        stop_server(server)
+    stored = set(stored_answers(sqlite_query(db_path))) - before
+    return summarise(result, stored, clients * 2)
+
+
 def locked_database(env: dict, tmp: Path, db_path: Path, hold: float, clients: int) -> dict:
     """Another process holds SQLite's write lock longer than the busy timeout."""
     env = {**env, "BME_DATABASE_BUSY_TIMEOUT_MS": "300"}
-    server = start_server("locked", ["app", "--threads", "8"], env, tmp / "locked.log")
-    before = set(stored_answers(sqlite_query(db_path)))
 
-    def outage():
+    def outage(_server):
         with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as db:
             db.execute("BEGIN EXCLUSIVE")
             time.sleep(hold)
             db.execute("COMMIT")
         return {"locked_seconds": hold}
 
-    try:
-        result = patients_through([server.base], clients, 2, outage)
-    finally:
-        stop_server(server)
-    stored = set(stored_answers(sqlite_query(db_path))) - before
-    return summarise(result, stored, clients * 2)
+    return one_worker_outage("locked", env, tmp, db_path, clients, outage)
 
 
 def full_disk(env: dict, tmp: Path, db_path: Path, hold: float, clients: int) -> dict:
@@ -455,25 +461,17 @@ def full_disk(env: dict, tmp: Path, db_path: Path, hold: float, clients: int) ->
     fails), while patients answer and send."""
     import resource
 
-    server = start_server("full", ["app", "--threads", "8"], env, tmp / "full.log")
-    before = set(stored_answers(sqlite_query(db_path)))
-    pid, fsize = server.proc.pid, resource.RLIMIT_FSIZE
-    _, hard = resource.prlimit(pid, fsize)
-
-    def outage():
+    def outage(server):
+        pid, fsize = server.proc.pid, resource.RLIMIT_FSIZE
+        _, hard = resource.prlimit(pid, fsize)
         time.sleep(0.3)  # patients on their way
         resource.prlimit(pid, fsize, (1, hard))
         time.sleep(hold)
         resource.prlimit(pid, fsize, (hard, hard))  # space freed
         return {"full_seconds": hold}
 
-    try:
-        result = patients_through([server.base], clients, 2, outage)
-    finally:
-        stop_server(server)
-    stored = set(stored_answers(sqlite_query(db_path))) - before
-    integrity = sqlite_query(db_path)("PRAGMA integrity_check")[0][0]
-    return {**summarise(result, stored, clients * 2), "integrity": integrity}
+    figures = one_worker_outage("full", env, tmp, db_path, clients, outage)
+    return {**figures, "integrity": sqlite_query(db_path)("PRAGMA integrity_check")[0][0]}
 
 
 def summarise(result: dict, stored: set[str], journeys: int) -> dict:
