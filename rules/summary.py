@@ -50,7 +50,7 @@ def glossary() -> tuple[Term, ...]:
 
 
 @cache
-def _terms() -> tuple[re.Pattern, dict[str, Term]]:
+def term_pattern() -> tuple[re.Pattern, dict[str, Term]]:
     """One pattern for every form of every term, longest first.
 
     So "transient osteoporosis" is one match, not also "osteoporosis".
@@ -132,7 +132,7 @@ def explain_terms(text: str, explained: set[str]) -> str:
     gains this text's); a term the text explains itself ("MRI (a scan …)")
     is left alone.
     """
-    pattern, forms = _terms()
+    pattern, forms = term_pattern()
     pieces, last = [], 0
     for match in pattern.finditer(text):
         term = forms[match.group(0).lower()]

@@ -25,7 +25,7 @@ from rules.content import cases, catalogue
 from rules.engine import evaluate
 from rules.language import sentences
 from rules.results import Result
-from rules.summary import glossary, plan
+from rules.summary import glossary, plan, term_pattern
 from rules.wording import PLACEHOLDER, render
 from tests.answer_sets import complete_answers, long_case, random_answers, valid_answers
 
@@ -170,19 +170,12 @@ def normalised(sentence: str) -> str:
 
 
 @cache
-def _terms() -> tuple[re.Pattern, dict[str, str]]:
-    forms = {f.lower(): t.term for t in glossary() for f in (t.term, *t.forms)}
-    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE), forms
-
-
-@cache
 def _term_uses(text: str) -> tuple[tuple[str, bool, str], ...]:
     """Each glossary term used in ``text``: the term, whether "(" follows, the context."""
-    pattern, forms = _terms()
+    pattern, forms = term_pattern()
     return tuple(
         (
-            forms[m.group(0).lower()],
+            forms[m.group(0).lower()].term,
             text.startswith(" (", m.end()),
             text[max(0, m.start() - 30) : m.end() + 30],
         )
@@ -364,7 +357,7 @@ def test_glossary_covers_the_brief():
 
 def test_glossary_explanations_contain_no_glossary_term():
     """An explanation must not need explaining."""
-    pattern, _ = _terms()
+    pattern, _ = term_pattern()
     for term in glossary():
         assert not pattern.search(term.explain), (term.term, term.explain)
 
@@ -469,3 +462,18 @@ def test_the_checks_catch_what_the_review_found():
     assert _statement_problems("check_early", long_opening) != ()
     assert words(opening("You told us about pain. More.")) == 5
     assert grade("Bisphosphonates ameliorate osteoporotic demineralisation.") > MAX_GRADE
+
+
+def test_no_term_is_explained_inside_an_answer_phrase():
+    """The glossary explains a term right after its first use: inside an answer's phrase
+    that split it ("after a ligament or meniscus (a cushion of cartilage in the knee)
+    injury"). A term in a phrase ends it, or comes before "or" or "and"."""
+    pattern, _ = term_pattern()
+    split = [
+        (q.id, o.value, o.said)
+        for q in catalogue().questions.values()
+        for o in q.options
+        for m in pattern.finditer(o.said or "")
+        if (rest := o.said[m.end() :].split()) and rest[0] not in ("or", "and")
+    ]
+    assert split == []
