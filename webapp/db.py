@@ -347,7 +347,7 @@ def recover(error: Exception) -> None:
     with contextlib.suppress(Exception):
         session().rollback()
     if _stale_sqlite_connection(error):
-        current_app.extensions["bme_engine"].dispose()
+        _engine().dispose()
 
 
 #: SQLite's result codes (low byte) after which a connection may stay broken when the
@@ -468,20 +468,20 @@ def create_draft() -> DraftState:
     return draft
 
 
-def save_answers(draft: DraftState, answers: dict) -> None:
+def _write(statement, params: dict) -> None:
+    """One statement in a transaction of its own, on a pooled connection."""
     with _engine().begin() as connection:
-        connection.execute(
-            SAVE_ANSWERS, {"draft": draft.token, "new_answers": answers, "now": utcnow()}
-        )
+        connection.execute(statement, params)
+
+
+def save_answers(draft: DraftState, answers: dict) -> None:
+    _write(SAVE_ANSWERS, {"draft": draft.token, "new_answers": answers, "now": utcnow()})
 
 
 def acknowledge_notices(draft: DraftState, ids: list[str]) -> None:
     """Record that these urgent notices were shown, so that they interrupt only once."""
     seen = list(draft.notices) + [i for i in ids if i not in draft.notices]
-    with _engine().begin() as connection:
-        connection.execute(
-            SAVE_NOTICES, {"draft": draft.token, "new_notices": seen, "now": utcnow()}
-        )
+    _write(SAVE_NOTICES, {"draft": draft.token, "new_notices": seen, "now": utcnow()})
 
 
 def mark_sent(submission: Submission) -> None:
@@ -499,8 +499,7 @@ def mark_sent(submission: Submission) -> None:
 
 
 def delete_draft(token: str) -> None:
-    with _engine().begin() as connection:
-        connection.execute(delete(_drafts).where(_drafts.c.token == token))
+    _write(delete(_drafts).where(_drafts.c.token == bindparam("draft")), {"draft": token})
 
 
 def get_submission(reference: str) -> Submission | None:
