@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 import uuid
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DataError, OperationalError
 
 from webapp import create_app
 from webapp import db as store
+from webapp.cli import SERVE_THREADS
 
 from .conftest import POSTGRES_URL
 from .test_staff import PASSWORD, sign_in
@@ -404,3 +406,26 @@ def test_the_log_names_the_databases_error_code_never_its_text():
     error = OperationalError("UPDATE drafts SET answers=?", ('{"pain_sites": ["hip"]}',), orig)
     assert store.error_kind(error) == "OperationalError SQLITE_READONLY"
     assert store.error_kind(OperationalError("SELECT 1", {}, Exception("x"))) == "OperationalError"
+
+
+def test_every_waitress_thread_keeps_a_pooled_connection(app):
+    """With SQLAlchemy's default pool (5) and `bme serve`'s 8 threads, each request past
+    the fifth opened a database connection of its own and closed it after: on
+    PostgreSQL a new backend per request under load."""
+    engine = app.extensions["bme_engine"]
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    together = threading.Barrier(SERVE_THREADS)
+
+    def hold_one():
+        with engine.connect():
+            together.wait(timeout=10)  # every thread holds a connection at once
+
+    for _round in range(2):
+        before = len(opened)
+        threads = [threading.Thread(target=hold_one) for _ in range(SERVE_THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=15)
+    assert len(opened) - before == 0, "the second round opened new connections"

@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'bme.sqlite'}",
         PRODUCTION=False,
         DATABASE_BUSY_TIMEOUT_MS=5000,
+        # Database connections kept open per worker: at least its waitress threads.
+        DATABASE_POOL_SIZE=16,
         DRAFT_HOURS=24,
         # A sent summary stays in the browser that sent it this long (a shared device).
         SENT_MINUTES=60,

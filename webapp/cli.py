@@ -12,6 +12,9 @@ from flask import current_app
 
 from rules import cli as rules_cli
 
+#: waitress threads per worker; the database pool keeps at least as many connections.
+SERVE_THREADS = 8
+
 
 @click.command("init-db")
 def init_db_command():
@@ -107,7 +110,7 @@ def web_commands(sub) -> None:
     s = sub.add_parser("serve", help="run the web app with waitress (production server)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=SERVE_THREADS)
     s.add_argument(
         "--trusted-proxy",
         metavar="ADDRESS",

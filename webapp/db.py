@@ -219,11 +219,18 @@ def one_slip_from(chars: str) -> set[str]:
 # --- Engine and sessions ---------------------------------------------------------------
 
 
-def make_engine(url: str, busy_timeout_ms: int = 5000):
-    """An engine; for SQLite, WAL mode (readers never block the writer) and a busy timeout."""
+def make_engine(url: str, busy_timeout_ms: int = 5000, pool_size: int = 16):
+    """An engine; for SQLite, WAL mode (readers never block the writer) and a busy timeout.
+
+    The pool keeps ``pool_size`` connections open: at least one per waitress thread, or
+    under load every request past the pool's size would open and close a connection of
+    its own (SQLAlchemy's default keeps 5; ``bme serve`` runs 8 threads).
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size)
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000}, pool_size=pool_size
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -266,7 +273,11 @@ def _private_folder(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     _private_folder(app)
-    engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_BUSY_TIMEOUT_MS"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        app.config["DATABASE_BUSY_TIMEOUT_MS"],
+        int(app.config["DATABASE_POOL_SIZE"]),
+    )
     app.extensions["bme_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["bme_engine"] = engine
     app.teardown_appcontext(_close_session)
