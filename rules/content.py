@@ -10,7 +10,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -227,8 +227,16 @@ class Catalogue:
     warnings: dict[str, WarningPattern] = field(default_factory=dict)
     version: str = field(default="")
 
-    def section_questions(self, section_id: str) -> list[Question]:
-        return [q for q in self.questions.values() if q.section == section_id]
+    def section_questions(self, section_id: str) -> tuple[Question, ...]:
+        return self._by_section.get(section_id, ())
+
+    @cached_property
+    def _by_section(self) -> dict[str, tuple[Question, ...]]:
+        """Questions per section, in catalogue order: read on every wizard request."""
+        out: dict[str, list[Question]] = {}
+        for q in self.questions.values():
+            out.setdefault(q.section, []).append(q)
+        return {k: tuple(v) for k, v in out.items()}
 
 
 def _load(name: str) -> dict:

@@ -455,6 +455,7 @@ def submit():
 
 #: Stands for the finish form's CSRF token in a kept summary page.
 TOKEN_SLOT = "\x00csrf\x00"
+SLOT = TOKEN_SLOT.encode()
 
 
 @bp.get("/summary")
@@ -469,9 +470,11 @@ def summary():
         return _summary_page(sent, generate_csrf())
     # A sent summary cannot change: the page is rendered once (per knowledge base and
     # clinic settings) and kept, with a slot for this session's form token.
+    # Kept as UTF-8 pieces around the slot, so that a view joins bytes and neither
+    # searches nor encodes the whole page again.
     key = (sent.reference, sent.kb_version, catalogue().version, repr(_todo()))
-    page = SUMMARIES.get(key, lambda: _summary_page(sent, TOKEN_SLOT))
-    return page.replace(TOKEN_SLOT, generate_csrf())
+    pieces = SUMMARIES.get(key, lambda: _summary_page(sent, TOKEN_SLOT).encode().split(SLOT))
+    return generate_csrf().encode().join(pieces)
 
 
 def _todo() -> dict:

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 from flask import url_for
 
@@ -134,6 +135,9 @@ def summary_view(result: dict) -> dict:
     }
 
 
+T = TypeVar("T")
+
+
 class Rendered:
     """Pages that cannot change, rendered once: the least recently used dropped first.
 
@@ -145,11 +149,11 @@ class Rendered:
     """
 
     def __init__(self, size: int = 512):
-        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+    def get(self, key: Hashable, render: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
