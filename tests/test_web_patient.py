@@ -1,6 +1,7 @@
 """The patient's journey through Flask's test client: every path, nothing lost."""
 
 import itertools
+import random
 import re
 import time
 from datetime import datetime
@@ -8,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from rules.content import catalogue
 from rules.engine import evaluate
 from webapp import create_app
 from webapp import db as store
@@ -388,3 +390,40 @@ def test_fieldset_description_leaves_out_the_help(client):
     assert not re.search(r'aria-describedby="[^"]*-why', html)
     html = post_form(client, "/questions/about", {"age_band": "30_39"}).get_data(as_text=True)
     assert 'aria-describedby="sex-error"' in html
+
+
+def test_kept_question_pages_are_the_pages_rendered_fresh(app, client, monkeypatch):
+    """A question page is kept per view and only given a token: over many answer sets,
+    each page served (perhaps kept from another person's visit) is exactly the page
+    rendered afresh for this person, in change mode too."""
+    from webapp import patient
+    from webapp.views import Rendered
+
+    from .answer_sets import random_answers
+
+    start(client)
+    with client.session_transaction() as s:
+        token = s["draft"]
+    rng = random.Random(20261122)
+    token_value = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
+    kept = 0
+    for _ in range(60):
+        answers = random_answers(rng, skip=0.3)
+        with app.app_context():
+            store.session().get(store.Draft, token).answers = answers
+            store.session().commit()
+        for section in catalogue().sections:
+            for query in ("", "?change=1"):
+                path = f"/questions/{section}{query}"
+                served = client.get(path)
+                monkeypatch.setattr(patient, "QUESTION_PAGES", Rendered())
+                fresh = client.get(path)
+                assert served.status_code == fresh.status_code, path
+                assert served.headers.get("Location") == fresh.headers.get("Location"), path
+                if served.status_code == 200:
+                    kept += 1
+                    assert token_value.sub("", served.get_data(as_text=True)) == token_value.sub(
+                        "", fresh.get_data(as_text=True)
+                    ), (path, answers)
+                monkeypatch.undo()
+    assert kept > 150  # pages were shown, not only redirected

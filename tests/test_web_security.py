@@ -6,6 +6,7 @@ import re
 import sqlite3
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,7 @@ from rules.content import catalogue
 from webapp import create_app
 from webapp import db as store
 
-from .web import RUNNER, answer_all, csrf_token, path_of, start, submit
+from .web import RUNNER, answer_all, csrf_token, page_data, path_of, start, submit
 
 
 def saved(app, client) -> dict:
@@ -366,3 +367,24 @@ def test_development_key_is_kept_so_workers_agree(tmp_path):
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 32
     assert (tmp_path / "i" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_cookie_is_sent_again_on_each_save_not_on_each_page(app, client):
+    """The draft lasts DRAFT_HOURS from its last save, and so does the cookie: a saved
+    page sends it again with that expiry; a page only shown does not re-sign it."""
+    from email.utils import parsedate_to_datetime
+
+    start(client)
+    client.get("/questions/about")  # the first page keeps a form token in the cookie
+    shown = client.get("/questions/about")
+    assert shown.status_code == 200
+    assert "Set-Cookie" not in shown.headers
+    token = csrf_token(shown.get_data(as_text=True))
+    saved = client.post(
+        "/questions/about", data={"csrf_token": token, **page_data("about", RUNNER)}
+    )
+    assert saved.status_code == 302
+    header = saved.headers["Set-Cookie"]
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", header).group(1))
+    hours = (expires - datetime.now(UTC)).total_seconds() / 3600
+    assert app.config["DRAFT_HOURS"] - 0.1 < hours <= app.config["DRAFT_HOURS"]

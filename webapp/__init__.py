@@ -76,6 +76,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["DRAFT_HOURS"] * 3600
+    # The cookie is signed and sent again only when it changes, and a saved page
+    # changes it (patient.keep_cookie_with_draft): it then lasts DRAFT_HOURS from the
+    # last save, as the draft does, instead of being re-signed on every page.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     _secret_key(app)
     zone = _time_zone(app.config["TIMEZONE"])
     app.extensions["bme_zone"] = zone

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from rules.answers import chosen, is_shown
-from rules.content import catalogue
+from rules.content import Question, Section, catalogue
 from rules.engine import evaluate
 
 from . import __version__, auth
@@ -50,6 +50,12 @@ DRAFT_KEY = "draft"
 
 def current_draft() -> store.DraftState | None:
     return store.get_draft(session.get(DRAFT_KEY))
+
+
+def keep_cookie_with_draft() -> None:
+    """Send the cookie again after a save, so that it lasts DRAFT_HOURS from the last
+    save, as the draft on the server does (SESSION_REFRESH_EACH_REQUEST is off)."""
+    session.modified = True
 
 
 def _no_draft():
@@ -138,39 +144,87 @@ def _condition_note(question, section_id: str) -> str:
     return f"Answer this only if you chose {labels} above."
 
 
-def _render_page(section_id, form, answers, *, status=200, notice=None):
+def _page_view(section_id: str, answers: dict, form=None, *, notice=None) -> dict:
+    """Everything a question page shows, as values: question.html reads nothing else.
+
+    Without a form (a GET), the page's answers are the saved ones; with one, what was
+    sent, and its errors.
+    """
     number, total = progress(section_id, answers)
     back, _ = neighbours(section_id, answers)
     changing = bool(request.args.get("change"))
     questions = _page_questions(section_id, answers)
-    errors = [
-        {"anchor": f"{q.id}-{q.options[0].value}", "message": form[q.id].errors[0]}
-        for q in questions
-        if form[q.id].errors
-    ]
+    problems = {q.id: form[q.id].errors[0] for q in questions if form and form[q.id].errors}
     if changing:
         back_url = url_for("patient.check")
     elif back:
         back_url = url_for("patient.question", section_id=back)
     else:
         back_url = url_for("patient.start")
-    return (
-        render_template(
-            "question.html",
-            section=catalogue().sections[section_id],
-            questions=questions,
-            form=form,
-            selected={q.id: set(chosen({q.id: form[q.id].data}, q.id)) for q in questions},
-            conditions={q.id: _condition_note(q, section_id) for q in questions},
-            errors=errors,
-            number=number,
-            total=total,
-            back_url=back_url,
-            changing=changing,
-            notice=notice,
+    return {
+        "section": catalogue().sections[section_id],
+        "questions": questions,
+        "selected": {
+            q.id: frozenset(chosen({q.id: form[q.id].data} if form else answers, q.id))
+            for q in questions
+        },
+        "conditions": {q.id: _condition_note(q, section_id) for q in questions},
+        "problems": problems,
+        "errors": [
+            {"anchor": f"{q.id}-{q.options[0].value}", "message": problems[q.id]}
+            for q in questions
+            if q.id in problems
+        ],
+        "number": number,
+        "total": total,
+        "back_url": back_url,
+        "changing": changing,
+        "notice": notice,
+    }
+
+
+def _render_page(section_id, form, answers, *, status=200, notice=None):
+    view = _page_view(section_id, answers, form, notice=notice)
+    return render_template("question.html", **view, form_token=generate_csrf()), status
+
+
+#: Question pages as first shown, rendered once per everything they show.
+QUESTION_PAGES = Rendered(size=256)
+
+
+def _frozen(value):
+    """A view as a key: the catalogue's questions and sections by id (it never changes
+    while the process runs), everything else by value."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(value))
+    if isinstance(value, Question | Section):
+        return value.id
+    return value
+
+
+def _question_page(section_id: str, answers: dict):
+    """A question page as it is shown on arrival, kept with a slot for the form token.
+
+    Most arrivals look alike (a page not answered yet, at the same place in the
+    questionnaire), so a page is rendered once per view and then only given this
+    session's token. The key is the whole view, so nothing a page shows can come from
+    another person's answers; tests compare kept pages with fresh ones.
+    """
+    view = _page_view(section_id, answers)
+    if "_flashes" in session:  # a message to show: this once, not kept
+        return render_template("question.html", **view, form_token=generate_csrf())
+    key = (request.script_root, _frozen(view))
+    pieces = QUESTION_PAGES.get(
+        key,
+        lambda: (
+            render_template("question.html", **view, form_token=TOKEN_SLOT).encode().split(SLOT)
         ),
-        status,
     )
+    return generate_csrf().encode().join(pieces)
 
 
 @bp.route("/questions/<section_id>", methods=["GET", "POST"])
@@ -186,13 +240,11 @@ def question(section_id):
     if not may_visit(section_id, answers):
         return redirect(_next_url(answers))
 
+    if request.method == "GET":
+        return _question_page(section_id, answers)
+
     form_class = page_form_class(section_id)
     other = {k: v for k, v in answers.items() if k not in form_class.question_ids}
-    if request.method == "GET":
-        mine = {k: v for k, v in answers.items() if k in form_class.question_ids}
-        form = form_class(formdata=None, data=mine, other_answers=other)
-        return _render_page(section_id, form, answers)
-
     form = form_class(other_answers=other)
     if not form.validate():
         return _render_page(section_id, form, answers)
@@ -211,6 +263,7 @@ def question(section_id):
             "wait a moment, then press Continue again.",
         )
         return page, status, {"Retry-After": "5"}
+    keep_cookie_with_draft()
     changing = bool(request.args.get("change"))
     if changing:
         target = first_unanswered(new) or CHECK
@@ -328,6 +381,7 @@ def acknowledge():
                 problem="We could not save this just now. Your answers are safe: wait a "
                 "moment, then press the button again.",
             )
+        keep_cookie_with_draft()
     if len(seen) < len(pending):
         return redirect(url_for("patient.notice", **_notice_args(target, changing)))
     return redirect(_target_url(target, changing))
