@@ -188,6 +188,21 @@ def _render_page(section_id, form, answers, *, status=200, notice=None):
     return render_template("question.html", **view, form_token=generate_csrf()), status
 
 
+#: Stands for the form token in a kept page.
+TOKEN_SLOT = "\x00csrf\x00"
+
+
+def _kept(pages: Rendered, key, render) -> bytes | str:
+    """A page rendered once per ``key`` by ``render(token)``, then given this session's
+    form token. It is kept as UTF-8 pieces around the token's slot, so that a view
+    joins bytes and neither searches nor encodes the whole page again. A page with a
+    message to show (a flash) is shown this once and not kept."""
+    if "_flashes" in session:
+        return render(generate_csrf())
+    pieces = pages.get(key, lambda: render(TOKEN_SLOT).encode().split(TOKEN_SLOT.encode()))
+    return generate_csrf().encode().join(pieces)
+
+
 #: Question pages as first shown, rendered once per everything they show.
 QUESTION_PAGES = Rendered(size=256)
 
@@ -215,16 +230,11 @@ def _question_page(section_id: str, answers: dict):
     another person's answers; tests compare kept pages with fresh ones.
     """
     view = _page_view(section_id, answers)
-    if "_flashes" in session:  # a message to show: this once, not kept
-        return render_template("question.html", **view, form_token=generate_csrf())
-    key = (request.script_root, _frozen(view))
-    pieces = QUESTION_PAGES.get(
-        key,
-        lambda: (
-            render_template("question.html", **view, form_token=TOKEN_SLOT).encode().split(SLOT)
-        ),
+    return _kept(
+        QUESTION_PAGES,
+        (request.script_root, _frozen(view)),
+        lambda token: render_template("question.html", **view, form_token=token),
     )
-    return generate_csrf().encode().join(pieces)
 
 
 @bp.route("/questions/<section_id>", methods=["GET", "POST"])
@@ -507,11 +517,6 @@ def submit():
     return redirect(url_for("patient.summary"))
 
 
-#: Stands for the finish form's CSRF token in a kept summary page.
-TOKEN_SLOT = "\x00csrf\x00"
-SLOT = TOKEN_SLOT.encode()
-
-
 @bp.get("/summary")
 def summary():
     sent = store.sent_summary(session.get(DRAFT_KEY))
@@ -520,15 +525,10 @@ def summary():
         if draft is None or not draft.reference:
             return _no_draft() if draft is None else redirect(_next_url(draft.answers))
         return _no_draft()  # the submission has been deleted
-    if "_flashes" in session:  # a message to show: this once, not kept
-        return _summary_page(sent, generate_csrf())
     # A sent summary cannot change: the page is rendered once (per knowledge base and
-    # clinic settings) and kept, with a slot for this session's form token.
-    # Kept as UTF-8 pieces around the slot, so that a view joins bytes and neither
-    # searches nor encodes the whole page again.
+    # clinic settings) and kept.
     key = (sent.reference, sent.kb_version, catalogue().version, repr(_todo()))
-    pieces = SUMMARIES.get(key, lambda: _summary_page(sent, TOKEN_SLOT).encode().split(SLOT))
-    return generate_csrf().encode().join(pieces)
+    return _kept(SUMMARIES, key, lambda token: _summary_page(sent, token))
 
 
 def _todo() -> dict:

@@ -139,12 +139,13 @@ T = TypeVar("T")
 
 
 class Rendered:
-    """Pages that cannot change, rendered once: the least recently used dropped first.
+    """Pages rendered once per what they show: the least recently used dropped first.
 
     A sent summary never changes, yet rendering it (citations, quotes, answers)
-    costs several times a plain page; bench/bench_load.py measures the gain.
-    Pages are keyed by what they depend on; they hold health data, so they stay
-    in the server's memory, never in a cookie or a log.
+    costs several times a plain page, and most arrivals at a question page look
+    alike; bench/bench_load.py measures the gain. Pages are keyed by everything
+    they depend on; they hold health data, so they stay in the server's memory,
+    never in a cookie or a log.
     Safe across waitress's threads; each worker process keeps its own.
     """
 
