@@ -95,6 +95,7 @@ ALL_STATEMENTS = frozenset(
         "next_step_today",
         "next_step_visit",
         "safety_net",
+        "safety_net_spine",
     }
 )
 
@@ -310,7 +311,8 @@ def expected_statements(answers: dict) -> set[str]:
     say("felt_unwell", "yes" in unwell and not infection_flags)
     say("next_step_today", bool(red_flags))
     say("next_step_visit", not red_flags)
-    say("safety_net", True)
+    say("safety_net", "spine" not in sites)
+    say("safety_net_spine", "spine" in sites)
 
     assert out <= ALL_STATEMENTS, out - ALL_STATEMENTS
     return out

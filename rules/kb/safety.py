@@ -73,7 +73,12 @@ class SafetyRules(Topic):
         """No warning sign: book or keep the visit, and bring this summary."""
         self.say("next_step_visit")
 
-    @Rule(salience=STATE)
+    @Rule(NOT(A.pain_sites(value="spine")), salience=STATE)
     def safety_net(self):
         """Everyone: the signs to watch for, and what to do if they appear."""
         self.say("safety_net")
+
+    @Rule(A.pain_sites(value="spine"), salience=STATE)
+    def spine_safety_net(self):
+        """Back pain: the same signs, and leg weakness or numbness or bladder or bowel trouble."""
+        self.say("safety_net_spine")
