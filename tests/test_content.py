@@ -282,7 +282,7 @@ CLAIMS = [
     ("other_treatments", r"shock wave therapy is done without surgery or a hospital stay",
      "vw_shock_wave", r"noninvasive procedure performed on an outpatient basis"),
     ("other_treatments", r"bisphosphonates", "ozer_medication", r"bisphosphonates"),
-    ("steroid_link", r"steroid injections as a treatment for more serious cases",
+    ("steroid_link", r"steroid injections to treat more serious cases",
      "cc_steroid_injections", r"more serious form.*Steroid injections"),
 ]  # fmt: skip
 
