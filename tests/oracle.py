@@ -234,7 +234,8 @@ def expected_statements(answers: dict) -> set[str]:
         "knee" in sites and bool(injury_kind & {"ligament_meniscus", "fracture_dislocation"}),
     )
     say("meniscus_edema", "knee" in sites and "ligament_meniscus" in injury_kind)
-    say("overload_link", overloaded)
+    loaded = bool(overload & {"training_increase", "heavy_work", "dance_standing"})
+    say("overload_link", loaded or (athletic and "hip_stress" in red_flags))
     say("athlete_care", athletic and "hip_stress" not in red_flags)
 
     # Inflammatory and degenerative conditions (inflammatory.py)

@@ -67,6 +67,7 @@ def test_why_a_question_is_asked():
         answer.statements
     )
     assert "pregnancy_hip" not in answer.statements
+    assert "overload_link" in explain.why("overload").statements
 
 
 def test_why_follows_chains_through_derived_facts():

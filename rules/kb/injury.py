@@ -97,9 +97,17 @@ class InjuryOverloadRules(Topic):
         """Knee pain after a meniscus injury: a clinic's blog on edema under a torn meniscus."""
         self.say("meniscus_edema")
 
-    @Rule(Overloaded(), salience=STATE)
+    @Rule(
+        A.overload(value=L("training_increase") | L("heavy_work") | L("dance_standing")),
+        salience=STATE,
+    )
     def overload_strain(self):
-        """Repeated strain from sport or heavy work can cause bone marrow edema."""
+        """A reported load (training, heavy work, dance, standing): repeated strain and BME."""
+        self.say("overload_link")
+
+    @Rule(Athletic(), RedFlag(kind="hip_stress"), salience=STATE)
+    def athlete_strain_beside_hip_warning(self):
+        """Sport with the hip warning, where athlete_care is not said: repeated strain."""
         self.say("overload_link")
 
     @Rule(Athletic(), NOT(RedFlag(kind="hip_stress")), salience=STATE)
