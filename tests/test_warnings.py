@@ -280,6 +280,6 @@ def test_back_pain_is_told_the_signs_that_need_help_at_once(sites):
     statements = {s.id: s for s in evaluate({"pain_sites": sites}).statements}
     nets = [s for s in statements.values() if s.id.startswith("safety_net")]
     assert len(nets) == 1
-    spine_signs = "numbness in your legs" in nets[0].text and "urine" in nets[0].text
+    spine_signs = "numbness in the legs" in nets[0].text and "urine" in nets[0].text
     assert spine_signs == ("spine" in sites)
     assert "emergency number" in nets[0].text or "spine" not in sites
