@@ -170,7 +170,8 @@ def expected_statements(answers: dict) -> set[str]:
     # injury.py
     injured = "yes" in injury
     athletic = "yes" in athlete or "training_increase" in overload or "sports" in injury_kind
-    overloaded = bool(overload & {"training_increase", "heavy_work", "dance_standing"}) or athletic
+    loaded = bool(overload & {"training_increase", "heavy_work", "dance_standing"})
+    overloaded = loaded or athletic
 
     # vascular.py
     steroid_exposure = bool(steroids & {"tablets", "injections"})
@@ -234,7 +235,6 @@ def expected_statements(answers: dict) -> set[str]:
         "knee" in sites and bool(injury_kind & {"ligament_meniscus", "fracture_dislocation"}),
     )
     say("meniscus_edema", "knee" in sites and "ligament_meniscus" in injury_kind)
-    loaded = bool(overload & {"training_increase", "heavy_work", "dance_standing"})
     say("overload_link", loaded or (athletic and "hip_stress" in red_flags))
     say("athlete_care", athletic and "hip_stress" not in red_flags)
 

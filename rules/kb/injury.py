@@ -3,6 +3,9 @@ from experta import NOT, OR, L, Rule
 from ..facts import A, Athletic, CauseFamily, Injured, Overloaded, RedFlag
 from .base import DERIVE, STATE, Topic
 
+#: The overload answers that report a load on the bones.
+LOADS = L("training_increase") | L("heavy_work") | L("dance_standing")
+
 
 class InjuryOverloadRules(Topic):
     """Injuries, sport and repeated strain."""
@@ -32,7 +35,7 @@ class InjuryOverloadRules(Topic):
         self.declare(Athletic())
 
     @Rule(
-        A.overload(value=L("training_increase") | L("heavy_work") | L("dance_standing")),
+        A.overload(value=LOADS),
         salience=DERIVE,
     )
     def overloaded(self):
@@ -98,7 +101,7 @@ class InjuryOverloadRules(Topic):
         self.say("meniscus_edema")
 
     @Rule(
-        A.overload(value=L("training_increase") | L("heavy_work") | L("dance_standing")),
+        A.overload(value=LOADS),
         salience=STATE,
     )
     def overload_strain(self):
