@@ -152,7 +152,11 @@ def test_the_notice_page(client):
     html = page.get_data(as_text=True)
     statement = next(s for s in evaluate(INFECTION).statements if s.id == "urgent_infection")
     assert f"<h1>{title('urgent_infection')}</h1>" in html
-    assert statement_text(INFECTION, "urgent_infection") in html
+    # What they told us and why, under "Why"; the instruction once, in bold above it.
+    do = str(escape(catalogue().warnings["urgent_infection"].do))
+    told, why = statement_text(INFECTION, "urgent_infection").split(f" {do} ")
+    assert f"<p>{told} {why}</p>" in html
+    assert html.count(do) == 1 and f"<strong>{do}</strong>" in html
     # Citations compactly: publisher and kind, the quote in a closed <details>.
     passage = catalogue().passages[statement.citations[0]]
     source = catalogue().sources[passage.source]

@@ -161,3 +161,14 @@ def test_rendered_pages_drop_the_least_recently_used():
     pages.get("a", render("a"))
     pages.get("b", render("b"))
     assert made == ["a", "b", "c", "b"]
+
+
+def test_an_urgent_items_why_does_not_repeat_its_instruction(client):
+    """The instruction is shown in bold beside the sign's name; "Why" gives what they told
+    us and what the sources say, without saying the instruction a second time."""
+    html = summary(client, INFECTION)
+    item = html.split('id="statement-urgent_infection"', 1)[1].split("</li>", 1)[0]
+    do = str(escape(catalogue().warnings["urgent_infection"].do))
+    assert item.count(do) == 1
+    why = item.split("<summary>Why</summary>", 1)[1]
+    assert "You told us about a fever or chills" in why and do not in why

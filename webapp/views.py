@@ -74,14 +74,16 @@ def _summary_item(s: dict, cat) -> dict:
     shown = list(filter(None, (as_shown(c, cat) for c in s["citations"])))
     citations = [{"number": n, **c} for n, c in enumerate(shown, 1)]
     warning = cat.warnings.get(s["id"])
+    do = warning.do if warning else ""
     return {
         **learn_link(s["id"]),
         "id": s["id"],
         "title": s["title"],
         # An urgent notice's name: its title without the instruction after the colon.
         "name": s["title"].split(": ")[0],
-        "do": warning.do if warning else "",
+        "do": do,
         "text": s["text"],
+        "why": without(s["text"], do),
         "citations": citations,
         "sources": compact_sources(citations, cat),
         "based_on": based_on,
@@ -232,17 +234,30 @@ def compact_citations(result: dict) -> list[dict]:
 def notice_items(statements) -> list[dict]:
     """Urgent statements from the engine (``StatementResult``) as the notice page shows them."""
     cat = catalogue()
-    return [
-        {
-            "id": s.id,
-            "title": s.title,
-            "text": s.text,
-            # What this notice says to do, first on the page (warnings.toml).
-            "do": cat.warnings[s.id].do if s.id in cat.warnings else "",
-            "citations": [citation(pid, cat) for pid in s.citations if pid in cat.passages],
-        }
-        for s in statements
-    ]
+    items = []
+    for s in statements:
+        # What this notice says to do, first on the page (warnings.toml).
+        do = cat.warnings[s.id].do if s.id in cat.warnings else ""
+        items.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "text": s.text,
+                "do": do,
+                "why": without(s.text, do),
+                "citations": [citation(pid, cat) for pid in s.citations if pid in cat.passages],
+            }
+        )
+    return items
+
+
+def without(text: str, instruction: str) -> str:
+    """An urgent notice's text under "Why", without the instruction already shown above
+    it in bold. A text stored before the instruction was reworded keeps it: better
+    said twice than lost."""
+    if not instruction or instruction not in text:
+        return text
+    return " ".join(text.replace(instruction, "", 1).split())
 
 
 def _tel(number: str) -> str:
