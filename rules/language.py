@@ -145,7 +145,10 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
         "presupposes",
     ),
     (r"\byour\s+(?:bone\s+marrow\s+)?(?:edema|oedema|BME)\b", "presupposes"),
-    (r"\bin\s+advanced\s+cases\b", "presupposes a stage"),
+    (
+        r"\bin\s+(?:the\s+)?(?:advanced|severe|serious|later|late)(?:[\s-]stage)?\s+(?:cases|stages?)\b",
+        "presupposes a stage",
+    ),
     (r"\b(?:group|people)\s+(?:most\s+)?(?:often\s+)?affected\b", "profile match"),
 )
 

@@ -80,6 +80,7 @@ ALL_STATEMENTS = frozenset(
         "no_improvement",
         "clinic_claims",
         "surgery_options",
+        "surgery_had",
         "other_treatments",
         # course
         "about_bme",
@@ -293,7 +294,8 @@ def expected_statements(answers: dict) -> set[str]:
         and not pregnant_or_postpartum
         and not red_flags,
     )
-    say("surgery_options", "vascular" in families or "surgery" in treatments)
+    say("surgery_options", "vascular" in families and "surgery" not in treatments)
+    say("surgery_had", "surgery" in treatments)
     say("other_treatments", bool(treatments & {"shock_wave", "bone_medicines"}))
 
     # Course, and when to see a clinician (course.py)

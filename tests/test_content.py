@@ -272,6 +272,26 @@ CLAIMS = [
     ("clinic_claims", r"PRP or stem cells", "ozer_prp", r"PRP or stem cell therapy"),
     ("clinic_claims", r"rest, NSAIDs and physical therapy", "cc_symptom_care", r"NSAIDs"),
     ("clinic_claims", r"surgery for some cases", "vw_core", r"core decompression may be done"),
+    ("urgent_child_pain", r"quite rare", "vw_primary_bone_cancer", r"quite rare"),
+    ("injury_link", r"most common cause of sudden", "ozer_trauma",
+     r"most common cause of acute"),
+    ("hip_site", r"serious problems", "ozer_hip", r"indicate serious conditions"),
+    ("hip_site", r"this is rare", "ozer_transient_osteoporosis", r"A rare condition"),
+    ("bmes_profile", r"a rare type", "cc_bmes", r"a rare type of BME"),
+    ("bmes_profile", r"most common in men", "cc_bmes_who", r"most common in men"),
+    ("bmes_related", r"a rare type", "cc_bmes", r"a rare type of BME"),
+    ("surgery_options", r"does not always need surgery", "vw_core",
+     r"doesn’t always require surgery"),
+    ("about_bme_more", r"one of the most common findings", "cc_common_finding",
+     r"one of the most common findings"),
+    ("persistent_pain", r"should always be checked", "ozer_persistent",
+     r"should always prompt evaluation"),
+    ("recovery_time", r"not serious in itself", "vw_not_serious", r"BME itself isn’t serious"),
+    ("recovery_time", r"differ on how serious", "vw_not_serious", r"isn’t serious"),
+    # "In advanced cases" would presuppose a stage (rules/language.py): "some people" is
+    # what it implies without saying which stage the reader is at.
+    ("night_pain", r"disturb sleep in some people", "ozer_deep_pain",
+     r"disrupt sleep in advanced cases"),
     ("surgery_options", r"surgery", "vw_core", r"doesn’t always require surgery"),
     ("surgery_options", r"surgery rare", "ozer_surgery_rare", r"surgery is rare"),
     ("surgery_options", r"core decompression \(drilling small holes", "cc_core",
@@ -279,6 +299,11 @@ CLAIMS = [
     ("surgery_options", r"bone grafts", "cc_bone_grafts", r"bone grafts"),
     ("surgery_options", r"transplant of stem cells, especially if cancer",
      "cc_stem_cells", r"transplant with stem cells, especially if there’s a cancerous"),
+    ("surgery_had", r"core decompression \(drilling small holes", "cc_core",
+     r"drill small holes"),
+    ("surgery_had", r"ease pressure and pain", "vw_core_how", r"relieve pressure.*reduce pain"),
+    ("surgery_had", r"its own bone procedure non-surgical", "ozer_day_case", r"non-surgical"),
+    ("surgery_had", r"what counts as surgery", "cc_core", r"During this surgery"),
     ("other_treatments", r"shock wave therapy is done without surgery or a hospital stay",
      "vw_shock_wave", r"noninvasive procedure performed on an outpatient basis"),
     ("other_treatments", r"bisphosphonates", "ozer_medication", r"bisphosphonates"),
@@ -289,7 +314,9 @@ CLAIMS = [
 NUMBER_OR_TREATMENT = re.compile(
     r"\b\d+\b|\b(?:two|three|four|five|six|twelve)\s+(?:days|weeks|months|years)\b"
     r"|\b(?:NSAIDs?|physical therapy|crutches|bisphosphonates?|shock wave|core decompression"
-    r"|bone grafts?|stem cells?|PRP|bioplasty|steroid injections?|surgery|transplant)\b",
+    r"|bone grafts?|stem cells?|PRP|bioplasty|steroid injections?|surgery|transplant"
+    # How bad, how often: a source's "advanced" must not become our "severe".
+    r"|severe|advanced|serious|rare|rarely|most common|always|never)\b",
     re.IGNORECASE,
 )
 

@@ -100,6 +100,8 @@ FORBIDDEN_EXAMPLES = [
     "The sources say the edema in your knee can last months.",
     "Your bone marrow edema can settle with rest.",
     "One source says pain can disturb sleep in advanced cases.",
+    "A clinic's blog says deep pain can disturb sleep in severe cases.",
+    "It says surgery is considered in the later stages.",
     "You told us about being over 60, the group most often affected.",
 ]
 

@@ -256,6 +256,12 @@ CASES = [
         id="osteonecrosis",
     ),
     pytest.param(
+        {"medical_history": ["osteonecrosis"], "treatments": ["surgery"]},
+        {"osteonecrosis_link", "surgery_had"},
+        {"surgery_options"},
+        id="osteonecrosis-after-an-operation",
+    ),
+    pytest.param(
         {"age_band": "over_60", "pain_course": "worse", "imaging": ["none"]},
         {"imaging_mri"},
         # worse, but not known to be persistent; no MRI showing edema, no PRP tried;

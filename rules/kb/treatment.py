@@ -36,10 +36,15 @@ class TreatmentRules(Topic):
         """PRP or stem cells tried, or BME on MRI after months: adults, no pregnancy or warning."""
         self.say("clinic_claims")
 
-    @Rule(OR(CauseFamily(name="vascular"), A.treatments(value="surgery")), salience=STATE)
+    @Rule(CauseFamily(name="vascular"), NOT(A.treatments(value="surgery")), salience=STATE)
     def surgery_background(self):
-        """Osteonecrosis or an operation tried: what the sources say about surgery."""
+        """Osteonecrosis, no operation yet: what the sources say about surgery."""
         self.say("surgery_options")
+
+    @Rule(A.treatments(value="surgery"), salience=STATE)
+    def surgery_done(self):
+        """An operation on the bone already: what it may have been, and what to tell."""
+        self.say("surgery_had")
 
     @Rule(A.treatments(value=L("shock_wave") | L("bone_medicines")), salience=STATE)
     def other_treatments_tried(self):
