@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from . import changes
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -280,6 +282,9 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["bme_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["bme_engine"] = engine
+    stamp = changes.stamp_for(engine.url)
+    changes.watch(engine, stamp, quiet=(SAVE_ANSWERS, SAVE_NOTICES))
+    app.extensions["bme_sent"] = changes.SentSummaries(stamp)
     app.teardown_appcontext(_close_session)
     try:
         create_tables(app)
@@ -543,23 +548,39 @@ def find_submission(typed: str) -> tuple[Submission | None, str]:
 
 #: The summary page's one query, built once: building a statement each time cost as
 #: much as running it (issue 9, "Fast"). Run on a pooled connection, Core only: there
-#: is nothing for the ORM to do with three columns, and an ORM session's transaction
+#: is nothing for the ORM to do with four columns, and an ORM session's transaction
 #: costs as much again.
 SENT_SUMMARY = (
-    select(Submission.reference, Submission.kb_version, Submission.created_at)
+    select(
+        Submission.reference,
+        Submission.kb_version,
+        Submission.created_at,
+        Draft.updated_at.label("sent_at"),
+    )
     .join(Draft, Draft.reference == Submission.reference)
     .where(Draft.token == bindparam("token"), Draft.updated_at >= bindparam("since"))
 )
 
 
 def sent_summary(token: str | None):
-    """The sent submission of a live draft, as (reference, kb_version, created_at), or None.
+    """The sent submission of a live draft, as (reference, kb_version, created_at,
+    sent_at), or None.
 
-    One light query for the summary page, which is rendered once and kept: most
-    views of it need nothing else from the database.
+    One light query for the summary page, which is rendered once and kept; with
+    SQLite its answer is kept too, until any process deletes a draft or submission
+    (webapp/changes.py).
     """
     if not token:
         return None
-    params = {"token": token, "since": utcnow() - sent_lifetime()}
-    with _engine().connect() as connection:
-        return connection.execute(SENT_SUMMARY, params).first()
+    now = utcnow()
+    lifetime = sent_lifetime()
+
+    def query():
+        with _engine().connect() as connection:
+            params = {"token": token, "since": now - lifetime}
+            return connection.execute(SENT_SUMMARY, params).first()
+
+    def seconds_left(row) -> float:
+        return (row.sent_at + lifetime - now).total_seconds()
+
+    return current_app.extensions["bme_sent"].get(token, query, seconds_left)

@@ -528,7 +528,14 @@ def summary():
     # A sent summary cannot change: the page is rendered once (per knowledge base and
     # clinic settings) and kept.
     key = (sent.reference, sent.kb_version, catalogue().version, repr(_todo()))
-    return _kept(SUMMARIES, key, lambda token: _summary_page(sent, token))
+    try:
+        return _kept(SUMMARIES, key, lambda token: _summary_page(sent, token))
+    except Deleted:
+        return _no_draft()
+
+
+class Deleted(Exception):
+    """The submission went between the page's two reads of it (deleted that moment)."""
 
 
 def _todo() -> dict:
@@ -537,6 +544,8 @@ def _todo() -> dict:
 
 def _summary_page(sent, token: str) -> str:
     submission = store.get_submission(sent.reference)
+    if submission is None:
+        raise Deleted(sent.reference)
     return render_template(
         "summary.html",
         reference=sent.reference,
