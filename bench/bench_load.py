@@ -126,6 +126,30 @@ def stop_server(server: Server) -> None:
         proc.stdout.close()
 
 
+def server_cpu(server: Server) -> float | None:
+    """CPU seconds (user + system) the server's process has used, from /proc; None where
+    there is no /proc. The clients' own CPU is not in it."""
+    try:
+        fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def add_cpu(server: Server, spent: float | None, run):
+    """run(), adding the server's CPU seconds over it to ``spent``; returns (spent, result)."""
+    before = server_cpu(server)
+    result = run()
+    after = server_cpu(server)
+    if spent is None or before is None or after is None:
+        return None, result
+    return spent + after - before, result
+
+
+def per_request(cpu: float | None, requests: int) -> float | None:
+    return round(1000 * cpu / requests, 3) if cpu is not None and requests else None
+
+
 def log_tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -256,10 +280,12 @@ class Sample:
     elapsed: float = 0.0  # wall time of the rounds, all threads together
     errors: Counter = field(default_factory=Counter)
     requests: int = 0
+    cpu: float | None = 0.0  # the server's CPU seconds over the rounds (None: unknown)
 
     def summary(self, unit: float = 1000.0) -> dict:
         n = len(self.times)
         return {
+            "cpu_ms_per_request": per_request(self.cpu, self.requests),
             "count": n,
             "p50": _round(pct(self.times, 50), unit),
             "p99": _round(pct(self.times, 99), unit),
@@ -376,6 +402,12 @@ def wrk(url: str, cookie: str, concurrency: int, seconds: int) -> dict:
     }
 
 
+def wrk_measured(server: Server, url: str, cookie: str, concurrency: int, seconds: int) -> dict:
+    """wrk(), with the server's CPU seconds over the run."""
+    cpu, run = add_cpu(server, 0.0, lambda: wrk(url, cookie, concurrency, seconds))
+    return {**run, "cpu": cpu}
+
+
 def merge_wrk(runs: list[dict]) -> dict:
     """Rounds together: throughput over all of them; p50 the median of rounds, p99 the worst."""
     requests = sum(r["requests"] for r in runs)
@@ -390,6 +422,10 @@ def merge_wrk(runs: list[dict]) -> dict:
         "per_s": round(requests / seconds, 1) if seconds else None,
         "errors": sum(r["errors"] for r in runs),
         "bytes_per_response": round(sum(sizes) / len(sizes)) if sizes else None,
+        "cpu_ms_per_request": per_request(
+            None if any(r.get("cpu") is None for r in runs) else sum(r["cpu"] for r in runs),
+            requests,
+        ),
         "rounds": runs,
     }
 
@@ -431,6 +467,11 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
         "bare": (bare.base, "/bare"),
     }
     getters = {k: page_getter(b, p, cookie, size) for k, (b, p) in targets.items()}
+    by_name = {"app": app, "bare": bare}
+
+    def measured(name: str, sample: Sample, run) -> None:
+        sample.cpu, _ = add_cpu(by_name[name], sample.cpu, run)
+
     _, bare_html = Client(bare.base).fetch("/bare")
 
     # Warm-up: every waitress thread and database connection used once.
@@ -461,12 +502,17 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
     interleaved(
         args.rounds,
         getters,
-        lambda name, work: run_threads(
-            args.concurrency, work, page[name], per_round, args.seconds / 2 / args.rounds
+        lambda name, work: measured(
+            name,
+            page[name],
+            lambda: run_threads(
+                args.concurrency, work, page[name], per_round, args.seconds / 2 / args.rounds
+            ),
         ),
     )
     py = {k: s.summary() for k, s in page.items()}
     py["ratio"] = {
+        "cpu": ratio(py["app"]["cpu_ms_per_request"], py["bare"]["cpu_ms_per_request"]),
         "p50": ratio(py["app"]["p50"], py["bare"]["p50"]),
         "p99": ratio(py["app"]["p99"], py["bare"]["p99"]),
         "per_s": ratio(py["app"]["per_s"], py["bare"]["per_s"]),
@@ -481,10 +527,13 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
         interleaved(
             args.rounds,
             targets,
-            lambda name, t: runs[name].append(wrk(t[0] + t[1], cookie, args.concurrency, each)),
+            lambda name, t: runs[name].append(
+                wrk_measured(by_name[name], t[0] + t[1], cookie, args.concurrency, each)
+            ),
         )
         w = {k: merge_wrk(v) for k, v in runs.items()}
         w["ratio"] = {
+            "cpu": ratio(w["app"]["cpu_ms_per_request"], w["bare"]["cpu_ms_per_request"]),
             "p50": ratio(w["app"]["p50"], w["bare"]["p50"]),
             "p99": ratio(w["app"]["p99"], w["bare"]["p99"]),
             "per_s": ratio(w["app"]["per_s"], w["bare"]["per_s"]),
@@ -510,12 +559,17 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
     interleaved(
         args.rounds,
         jobs,
-        lambda name, work: run_threads(
-            args.concurrency, work, trips[name], 10**6, args.seconds / args.rounds
+        lambda name, work: measured(
+            name,
+            trips[name],
+            lambda: run_threads(
+                args.concurrency, work, trips[name], 10**6, args.seconds / args.rounds
+            ),
         ),
     )
     j = {k: s.summary(unit=1.0) for k, s in trips.items()}
     j["ratio"] = {
+        "cpu": ratio(j["app"]["cpu_ms_per_request"], j["bare"]["cpu_ms_per_request"]),
         "per_s": ratio(j["app"]["per_s"], j["bare"]["per_s"]),
         "p50": ratio(j["app"]["p50"], j["bare"]["p50"]),
         "p99": ratio(j["app"]["p99"], j["bare"]["p99"]),
@@ -563,6 +617,11 @@ def table(r: dict) -> str:
         lines.append(
             f"  {'app / bare':<14}{fmt(q['p50'], '.2f') + 'x':>11}"
             f"{fmt(q['p99'], '.2f') + 'x':>11}{fmt(q['per_s'], '.3f') + 'x':>13}"
+        )
+        cpu = {name: data[name].get("cpu_ms_per_request") for name in ("app", "bare")}
+        lines.append(
+            f"  server CPU per request (from /proc): app {fmt(cpu['app'], '.2f')} ms, "
+            f"bare {fmt(cpu['bare'], '.2f')} ms, app / bare {fmt(q.get('cpu'), '.2f')}x"
         )
         lines.append("")
 
