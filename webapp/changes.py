@@ -101,16 +101,14 @@ def watch(engine: Engine, stamp: Stamp, quiet: tuple = ()) -> None:
         if rewrites(statement) and not any(statement is q for q in quiet):
             connection.info[MARK] = True
 
-    # Back in the pool means committed (or rolled back: a needless change does no harm).
-    @event.listens_for(engine, "checkin")
-    def _checkin(_dbapi_connection, record):
+    # Back in the pool (or thrown away) means committed or rolled back: a needless
+    # change does no harm.
+    def _done(_dbapi_connection, record, *_exception):
         if record.info.pop(MARK, False):
             stamp.change()
 
-    @event.listens_for(engine, "invalidate")
-    def _invalidate(_dbapi_connection, record, _exception):
-        if record.info.pop(MARK, False):
-            stamp.change()
+    event.listen(engine, "checkin", _done)
+    event.listen(engine, "invalidate", _done)
 
 
 class SentSummaries:
