@@ -175,6 +175,9 @@ class WarningPattern:
     why: str
     citations: tuple[str, ...]
     advice_note: str = ""
+    #: ``do`` sends the person to an emergency department now: said first, and
+    #: "whom to call today" left out, which would say otherwise.
+    emergency: bool = False
 
     def applies(self, answers: dict) -> bool:
         return any(all(c.holds(answers) for c in way) for way in self.ways)

@@ -241,7 +241,7 @@ def summary_bundle(
 
     now = "".join(f"<p>{_e(s['text'])}{_sources_of(s, cat)}</p>" for s in shape.next_step)
     if shape.urgent:
-        if contact:
+        if contact and not shape.go_now:
             now += f"<p><strong>{_e(contact)}</strong></p>"
         now += "<p>The warning signs in the answers:</p><ul>"
         for s in shape.urgent:

@@ -84,6 +84,13 @@ class Plan:
         """
         return [*self.next_step, *self.key_points, *self.end, *self.urgent, *self.more]
 
+    @property
+    def go_now(self) -> bool:
+        """A notice sends the person to an emergency department now (warnings.toml):
+        pages then leave out whom to call today, which would say otherwise."""
+        warnings = catalogue().warnings
+        return any(s["id"] in warnings and warnings[s["id"]].emergency for s in self.urgent)
+
     def topics(self) -> list[dict]:
         """The notices and topics, without the patient's instruction and safety net."""
         return [*self.urgent, *self.key_points, *self.more]
@@ -117,6 +124,8 @@ def plan(result: dict) -> Plan:
             break
         keys.append(n)
         words += size
+    # The emergency department first: the one instruction that overrides the others.
+    out.urgent.sort(key=lambda s: not (s["id"] in cat.warnings and cat.warnings[s["id"]].emergency))
     out.key_points = [body[n][1] for n in keys]
     out.more = [s for n, (_, s) in enumerate(body) if n not in keys]
     explained: set[str] = set()

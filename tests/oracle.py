@@ -43,6 +43,7 @@ ALL_STATEMENTS = frozenset(
         # injury_overload
         "urgent_hip_stress",
         "urgent_cannot_bear_weight",
+        "urgent_cannot_bear_weight_injury",
         "injury_link",
         "knee_injury",
         "meniscus_edema",
@@ -94,6 +95,7 @@ ALL_STATEMENTS = frozenset(
         "warning_signs_unknown",
         "felt_unwell",
         "next_step_today",
+        "next_step_emergency",
         "next_step_visit",
         "safety_net",
         "safety_net_spine",
@@ -206,6 +208,7 @@ def expected_statements(answers: dict) -> set[str]:
         w.id.removeprefix("urgent_") for w in catalogue().warnings.values() if w.applies(answers)
     }
     infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
+    emergency_flags = {"cannot_bear_weight_injury"}  # safety.EMERGENCY_KINDS
     pregnant_or_postpartum = pregnant
 
     # --- Statements (salience STATE) ------------------------------------------------
@@ -219,7 +222,11 @@ def expected_statements(answers: dict) -> set[str]:
     # Where it hurts and how the pain behaves (sites.py)
     say("weight_bearing_site", weight_bearing_site)
     say("knee_site", "knee" in sites)
-    say("hip_site", "hip_groin" in sites and not red_flags & {"hip_stress", "cannot_bear_weight"})
+    say(
+        "hip_site",
+        "hip_groin" in sites
+        and not red_flags & {"hip_stress", "cannot_bear_weight", "cannot_bear_weight_injury"},
+    )
     say("ankle_foot_site", "ankle_foot" in sites)
     say("spine_site", "spine" in sites)
     say("night_pain", "night" in pattern)
@@ -230,6 +237,7 @@ def expected_statements(answers: dict) -> set[str]:
     # Injuries, sport and repeated strain (injury.py)
     say("urgent_hip_stress", "hip_stress" in red_flags)
     say("urgent_cannot_bear_weight", "cannot_bear_weight" in red_flags)
+    say("urgent_cannot_bear_weight_injury", "cannot_bear_weight_injury" in red_flags)
     say("injury_link", injured)
     say(
         "knee_injury",
@@ -312,7 +320,8 @@ def expected_statements(answers: dict) -> set[str]:
     say("no_urgent_signs", not red_flags and not unknown and "yes" not in unwell)
     say("warning_signs_unknown", not red_flags and unknown)
     say("felt_unwell", "yes" in unwell and not infection_flags)
-    say("next_step_today", bool(red_flags))
+    say("next_step_today", bool(red_flags) and not red_flags & emergency_flags)
+    say("next_step_emergency", bool(red_flags & emergency_flags))
     say("next_step_visit", not red_flags)
     say("safety_net", "spine" not in sites)
     say("safety_net_spine", "spine" in sites)

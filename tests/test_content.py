@@ -143,7 +143,11 @@ def test_urgent_notices_say_what_to_do_first_and_not_for_emergencies(cat):
     assert urgent == set(cat.warnings), "urgent notices are defined only in warnings.toml"
     for w in cat.warnings.values():
         text = cat.statements[w.id].text
-        assert re.search(r"\b(promptly|today|tomorrow)\b", w.do), w.id
+        if w.emergency:
+            assert w.do.startswith("Go to an emergency department now."), w.id
+            assert w.title.endswith(": go to an emergency department now"), w.id
+        else:
+            assert re.search(r"\b(promptly|today|tomorrow)\b", w.do), w.id
         assert text.index(w.do) < text.index(w.why), f"{w.id}: what to do comes before why"
         # The emergency words are said once by the page that shows the notices.
         assert EMERGENCY not in text, w.id
@@ -160,6 +164,7 @@ def test_parts_and_ranks(cat):
         assert not (s.rank and s.level == "urgent"), f"{s.id}: notices go under What to do now"
     assert {s.id for s in cat.statements.values() if s.part == "next"} == {
         "next_step_today",
+        "next_step_emergency",
         "next_step_visit",
     }
     assert cat.statements["about_bme"].rank == 1, "the core message is the first key point"
@@ -490,3 +495,12 @@ def test_fact_class_names_are_unique():
     classes += list(vars(facts.A).values())
     names = [c.__name__ for c in classes]
     assert len(names) == len(set(names))
+
+
+def test_the_emergency_flags_are_the_emergency_warnings(cat):
+    """The rule that says "go to an emergency department now" first (safety.EMERGENCY_FLAGS)
+    fires for exactly the notices whose own instruction says so (``emergency`` in warnings.toml)."""
+    from rules.kb.safety import EMERGENCY_KINDS
+
+    emergency = {w.id for w in cat.warnings.values() if w.emergency}
+    assert emergency and {f"urgent_{kind}" for kind in EMERGENCY_KINDS} == emergency

@@ -102,6 +102,16 @@ def test_bundle_validates_as_a_document(case_id):
     assert response[0]["subject"]["identifier"] == {"system": REFERENCE_SYSTEM, "value": CODE}
 
 
+@pytest.mark.parametrize(
+    ("case_id", "whom"), [("fall_cannot_bear_weight", False), ("ankle_no_weight_no_injury", True)]
+)
+def test_whom_to_call_today_is_left_out_beside_the_emergency_department(case_id, whom):
+    """As on the patient's page: "go to an emergency department now" stands alone."""
+    text = composition_text(bundle_of(*stored(case_id), contact="Whom to call: the clinic."))
+    assert ("Whom to call: the clinic." in text) is whom
+    assert ("Go to an emergency department now" in text) is not whom
+
+
 def test_same_submission_same_document():
     answers, result = stored("fever_warm_knee")
     assert bundle_of(answers, result) == bundle_of(answers, result)

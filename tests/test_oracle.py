@@ -70,6 +70,8 @@ QUIET = {
     "overload": ["none"],
     "medical_history": ["none"],
 }
+#: QUIET before the injury page: a notice on an earlier page shows without it.
+INJURY_NOT_ASKED = {k: v for k, v in QUIET.items() if k != "injury"}
 
 CASES = [
     # The clinic's promoted procedures: only to adults, not in pregnancy, who tried PRP
@@ -312,9 +314,21 @@ CASES = [
             "injury": "yes",
             "injury_kind": ["fall_impact"],
         },
-        {"urgent_cannot_bear_weight", "injury_link"},
-        {"limping", "no_urgent_signs"},
-        id="cannot-bear-weight-after-a-fall",
+        {"urgent_cannot_bear_weight_injury", "next_step_emergency", "injury_link"},
+        {"urgent_cannot_bear_weight", "next_step_today", "limping", "no_urgent_signs"},
+        id="cannot-bear-weight-after-a-fall-go-now",
+    ),
+    pytest.param(
+        {**QUIET, "pain_pattern": ["cannot_bear_weight"], "injury": "no"},
+        {"urgent_cannot_bear_weight", "next_step_today"},
+        {"urgent_cannot_bear_weight_injury", "next_step_emergency", "no_urgent_signs"},
+        id="cannot-bear-weight-without-an-injury",
+    ),
+    pytest.param(
+        {**INJURY_NOT_ASKED, "pain_pattern": ["cannot_bear_weight"]},
+        {"urgent_cannot_bear_weight", "next_step_today"},
+        {"urgent_cannot_bear_weight_injury", "next_step_emergency"},
+        id="cannot-bear-weight-injury-not-asked-yet",
     ),
     pytest.param(
         {**QUIET, "pain_pattern": ["limping"]},

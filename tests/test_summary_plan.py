@@ -24,10 +24,13 @@ def check_shape(result) -> None:
     ids = [s["id"] for s in shape.reading_order()]
     # Every statement once, nothing added.
     assert sorted(ids) == sorted(result.statement_ids)
-    # One instruction, decided by the engine: contact today with a warning, else the visit.
-    assert [s["id"] for s in shape.next_step] == (
-        ["next_step_today"] if shape.urgent else ["next_step_visit"]
-    )
+    # One instruction, decided by the engine: the emergency department now when a notice
+    # says so, contact today with another warning, else the visit.
+    today = ["next_step_emergency"] if shape.go_now else ["next_step_today"]
+    assert [s["id"] for s in shape.next_step] == (today if shape.urgent else ["next_step_visit"])
+    # The notice that says to go now comes first.
+    assert shape.go_now == any(cat.warnings[s["id"]].emergency for s in shape.urgent)
+    assert not shape.go_now or cat.warnings[shape.urgent[0]["id"]].emergency
     assert all(s["level"] == "urgent" for s in shape.urgent)
     # Key points: the core message first, at most six, ranked, within the word budget.
     keys = [s["id"] for s in shape.key_points]

@@ -300,6 +300,75 @@ def test_summary_puts_urgent_notices_first(client):
     assert html.index(first_instruction) < notice
 
 
+#: Cannot put weight on it: asked on the "pattern" page, before the injury page.
+NO_WEIGHT = {**QUIET, "pain_pattern": ["cannot_bear_weight"]}
+NO_WEIGHT_AFTER_FALL = {**NO_WEIGHT, "injury": "yes", "injury_kind": ["fall_impact"]}
+
+
+def test_no_weight_since_a_fall_sends_to_the_emergency_department(app, client):
+    """Before the injury page, the notice says what to do either way; once the person says
+    it began with an injury, a second notice says to go now, with no "whom to call today"
+    beside it, and the summary says so first."""
+    app.config.update(CLINIC_PHONE="01234 567 890")
+    assert walk(client, NO_WEIGHT_AFTER_FALL) == {
+        "pattern": ["urgent_cannot_bear_weight"],
+        "injury": ["urgent_cannot_bear_weight_injury"],
+    }
+    submit(client)
+    html = client.get("/summary").get_data(as_text=True)
+    now = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
+    go = catalogue().statements["next_step_emergency"].text.split(",")[0]
+    assert now.index(go) < now.index(title("urgent_cannot_bear_weight_injury").split(": ")[0])
+    assert "01234" not in now and "Whom to call" not in now
+    assert "If it began after a fall" not in html and "If not, contact" not in html
+    assert catalogue().statements["next_step_today"].text.split(",")[0] not in html
+
+
+def test_the_emergency_notice_leaves_out_whom_to_call(app, client):
+    app.config.update(CLINIC_PHONE="01234 567 890")
+    start(client)
+    for section in ["about", "pain", "pattern"]:
+        save(client, section, NO_WEIGHT_AFTER_FALL)
+    response = save(client, "injury", NO_WEIGHT_AFTER_FALL)
+    assert path_of(response) == "/notice"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    todo = html.split('id="what-to-do"', 1)[1].split("</section>", 1)[0]
+    assert todo.index("Go to an emergency department now.") < todo.index("call your local")
+    assert "Whom to call" not in todo and "01234" not in todo
+
+
+def test_several_notices_with_the_emergency_one_say_go_now_first(app, client):
+    """A sports injury to the hip makes two notices on one page: the heading and the
+    first instruction are the emergency department's."""
+    answers = {
+        **NO_WEIGHT_AFTER_FALL,
+        "pain_sites": ["hip_groin"],
+        "injury_kind": ["sports"],
+    }
+    walked = walk(client, answers)
+    assert sorted(walked["injury"]) == ["urgent_cannot_bear_weight_injury", "urgent_hip_stress"]
+    assert walked["injury"][0] == "urgent_cannot_bear_weight_injury"
+    other = app.test_client()
+    start(other)
+    for section in ["about", "pain", "pattern"]:
+        save(other, section, answers)
+    response = save(other, "injury", answers)
+    html = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Go to an emergency department now</h1>" in html
+    todo = html.split('id="what-to-do"', 1)[1].split("</section>", 1)[0]
+    assert todo.index("Go to an emergency department now.") < todo.index("Contact a clinician")
+
+
+def test_no_weight_without_an_injury_says_contact_today(app, client):
+    app.config.update(CLINIC_PHONE="01234 567 890")
+    assert walk(client, NO_WEIGHT) == {"pattern": ["urgent_cannot_bear_weight"]}
+    submit(client)
+    now = client.get("/summary").get_data(as_text=True).split('id="next-heading"', 1)[1]
+    now = now.split("</section>", 1)[0]
+    assert "Whom to call: the clinic" in now
+    assert catalogue().statements["next_step_emergency"].text.split(",")[0] not in now
+
+
 def test_summary_without_urgent_notices_says_to_book_the_visit(client):
     walk(client, QUIET)
     submit(client)

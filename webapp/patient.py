@@ -333,10 +333,13 @@ def _pending_notices(draft: store.DraftState) -> list:
 
 def _render_notice(pending: list, target: str, changing: bool, *, status=200, problem=None):
     notices = notice_items(pending)
+    go_now = notices[0]["emergency"]  # sorted first
+    several = "Go to an emergency department now" if go_now else "Contact a clinician today"
     response = render_template(
         "notice.html",
         notices=notices,
-        heading=notices[0]["title"] if len(notices) == 1 else "Contact a clinician today",
+        go_now=go_now,
+        heading=notices[0]["title"] if len(notices) == 1 else several,
         todo=what_to_do(current_app.config),
         action=url_for("patient.acknowledge", **_notice_args(target, changing)),
         form=ActionForm(),

@@ -132,8 +132,11 @@ def summary_view(result: dict) -> dict:
     cat = catalogue()
     shape = plan(result)
     return {
-        part: [_summary_item(s, cat) for s in getattr(shape, part)]
-        for part in ("next_step", "urgent", "key_points", "more", "end")
+        **{
+            part: [_summary_item(s, cat) for s in getattr(shape, part)]
+            for part in ("next_step", "urgent", "key_points", "more", "end")
+        },
+        "go_now": shape.go_now,
     }
 
 
@@ -237,10 +240,12 @@ def notice_items(statements) -> list[dict]:
     items = []
     for s in statements:
         # What this notice says to do, first on the page (warnings.toml).
-        do = cat.warnings[s.id].do if s.id in cat.warnings else ""
+        warning = cat.warnings.get(s.id)
+        do = warning.do if warning else ""
         items.append(
             {
                 "id": s.id,
+                "emergency": bool(warning and warning.emergency),
                 "title": s.title,
                 "text": s.text,
                 "do": do,
@@ -248,7 +253,8 @@ def notice_items(statements) -> list[dict]:
                 "citations": [citation(pid, cat) for pid in s.citations if pid in cat.passages],
             }
         )
-    return items
+    # The emergency department first: the one instruction that overrides the others.
+    return sorted(items, key=lambda n: not n["emergency"])
 
 
 def without(text: str, instruction: str) -> str:

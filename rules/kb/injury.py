@@ -57,19 +57,25 @@ class InjuryOverloadRules(Topic):
         """Hip or groin pain under sport or repeated strain: linked with stress fractures."""
         self.declare(RedFlag(kind="hip_stress"))
 
-    @Rule(A.pain_pattern(value="cannot_bear_weight"), salience=DERIVE)
+    @Rule(A.pain_pattern(value="cannot_bear_weight"), NOT(A.injury(value="yes")), salience=DERIVE)
     def unable_to_bear_weight(self):
         """Not able to put weight on the painful area needs a clinician the same day."""
         self.declare(RedFlag(kind="cannot_bear_weight"))
 
+    @Rule(A.pain_pattern(value="cannot_bear_weight"), A.injury(value="yes"), salience=DERIVE)
+    def unable_to_bear_weight_after_injury(self):
+        """Not able to bear weight since an injury: the emergency department, now."""
+        self.declare(RedFlag(kind="cannot_bear_weight_injury"))
+
     @Rule(
         A.pain_pattern(value="cannot_bear_weight"),
+        A.injury(value="yes"),
         A.injury_kind(value=~L("dont_know")),
         salience=DERIVE,
     )
-    def unable_to_bear_weight_after_injury(self):
-        """Not able to bear weight after an injury: the same warning, with the injury named."""
-        self.declare(RedFlag(kind="cannot_bear_weight"))
+    def unable_to_bear_weight_after_named_injury(self):
+        """Not able to bear weight since an injury: the same warning, with the injury named."""
+        self.declare(RedFlag(kind="cannot_bear_weight_injury"))
 
     @Rule(RedFlag(kind="hip_stress"), salience=STATE)
     def warn_hip_stress(self):
@@ -78,8 +84,13 @@ class InjuryOverloadRules(Topic):
 
     @Rule(RedFlag(kind="cannot_bear_weight"), salience=STATE)
     def warn_cannot_bear_weight(self):
-        """Warn to contact a clinician today when weight cannot be put on the painful area."""
+        """Warn to keep weight off it and contact a clinician today (now, after an injury)."""
         self.say("urgent_cannot_bear_weight")
+
+    @Rule(RedFlag(kind="cannot_bear_weight_injury"), salience=STATE)
+    def warn_cannot_bear_weight_after_injury(self):
+        """Warn to go to an emergency department now: no weight on it since an injury."""
+        self.say("urgent_cannot_bear_weight_injury")
 
     @Rule(Injured(), salience=STATE)
     def injury_cause(self):

@@ -1,8 +1,16 @@
-from experta import AND, NOT, OR, Rule
+import operator
+from functools import reduce
+
+from experta import AND, NOT, OR, L, Rule
 
 from ..facts import A, RedFlag, WarningUnknown
 from .base import DERIVE, STATE, Topic
 from .infection import INFECTION_FLAGS
+
+#: Warning signs whose notice says to go to an emergency department now
+#: (``emergency = true`` in warnings.toml; a test holds the two equal).
+EMERGENCY_KINDS = ("cannot_bear_weight_injury",)
+EMERGENCY_FLAGS = reduce(operator.or_, map(L, EMERGENCY_KINDS))
 
 
 class SafetyRules(Topic):
@@ -63,10 +71,15 @@ class SafetyRules(Topic):
         """Feeling generally unwell, without an infection warning: tell the clinician."""
         self.say("felt_unwell")
 
-    @Rule(RedFlag(), salience=STATE)
+    @Rule(RedFlag(), NOT(RedFlag(kind=EMERGENCY_FLAGS)), salience=STATE)
     def contact_today(self):
         """A warning sign: the one thing to do now is contact a clinician today."""
         self.say("next_step_today")
+
+    @Rule(RedFlag(kind=EMERGENCY_FLAGS), salience=STATE)
+    def go_now(self):
+        """A warning sign that needs an emergency department: the one thing to do is go now."""
+        self.say("next_step_emergency")
 
     @Rule(NOT(RedFlag()), salience=STATE)
     def book_the_visit(self):

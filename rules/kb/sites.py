@@ -4,6 +4,9 @@ from ..facts import A, InflamedSite, RedFlag, WeightBearingSite
 from .base import DERIVE, STATE, Topic
 from .infection import INFECTION_FLAGS
 
+#: Hip notices that say more than the hip statement would, and keep it back.
+NO_HIP_SITE = L("hip_stress") | L("cannot_bear_weight") | L("cannot_bear_weight_injury")
+
 
 class SitesSymptomsRules(Topic):
     """Where it hurts and how the pain behaves."""
@@ -40,7 +43,7 @@ class SitesSymptomsRules(Topic):
 
     @Rule(
         A.pain_sites(value="hip_groin"),
-        NOT(RedFlag(kind=L("hip_stress") | L("cannot_bear_weight"))),
+        NOT(RedFlag(kind=NO_HIP_SITE)),
         salience=STATE,
     )
     def hip_pain(self):

@@ -29,20 +29,31 @@ URGENT = "urgent_hip_stress"
 NARROW = {"width": 320, "height": 640}
 
 
-def first_notice(answers: dict) -> tuple[str, list[str]]:
-    """The page whose answers complete the first warning pattern, and its urgent notices.
+def notices_by_page(answers: dict) -> dict[str, list[str]]:
+    """The pages whose answers complete a warning pattern, each with its new notices.
 
-    The answers so far are evaluated after each page, as the app does on saving it.
+    The answers so far are evaluated after each page, as the app does on saving it;
+    a notice interrupts once.
     """
     so_far: dict = {}
+    shown: set[str] = set()
+    out: dict[str, list[str]] = {}
     for section in SECTIONS:
         for q in catalogue().section_questions(section):
             if q.id in answers and is_shown(q, answers):
                 so_far[q.id] = answers[q.id]
         made = [s.id for s in evaluate(so_far).statements if s.level == "urgent"]
-        if made:
-            return section, made
-    raise AssertionError("these answers make no urgent notice")
+        if new := [i for i in made if i not in shown]:
+            out[section] = new
+            shown.update(new)
+    return out
+
+
+def first_notice(answers: dict) -> tuple[str, list[str]]:
+    """The page whose answers complete the first warning pattern, and its urgent notices."""
+    pages = notices_by_page(answers)
+    assert pages, "these answers make no urgent notice"
+    return next(iter(pages.items()))
 
 
 #: PATIENT's first urgent notice interrupts after this page.
@@ -55,6 +66,8 @@ def expect_notice(page: Page, notices: list[str]) -> None:
     h1 = page.get_by_role("heading", level=1)
     if len(notices) == 1:
         expect(h1).to_have_text(catalogue().statements[notices[0]].title)
+    elif any(catalogue().warnings[i].emergency for i in notices):
+        expect(h1).to_have_text("Go to an emergency department now")
     else:
         expect(h1).to_have_text("Contact a clinician today")
         for statement_id in notices:
