@@ -6,7 +6,9 @@ import re
 
 from .content import Catalogue, catalogue
 
-PLACEHOLDER = re.compile(r"\{([a-z0-9_,]+)\}")
+#: ``{q1,q2}``: the answers to those questions; ``{q=value}``: that one answer only, so
+#: that a sentence about it, inside ``[...]``, shows only to those who gave it.
+PLACEHOLDER = re.compile(r"\{([a-z0-9_,=]+)\}")
 #: ``[...]``: words left out when an answer inside them is missing.
 OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 #: Stands in for a placeholder with no answer behind it; tests make sure it never shows.
@@ -28,9 +30,12 @@ def render(text: str, rests_on, cat: Catalogue | None = None) -> str:
     cat = cat or catalogue()
 
     def words(match: re.Match) -> str:
-        wanted = match.group(1).split(",")
+        wanted = [want.partition("=") for want in match.group(1).split(",")]
         found = [
-            cat.questions[q].option(v).phrase for want in wanted for q, v in rests_on if q == want
+            cat.questions[q].option(v).phrase
+            for question, _, value in wanted
+            for q, v in rests_on
+            if q == question and value in ("", v)
         ]
         return join_words(found)
 

@@ -133,8 +133,10 @@ def test_no_statement_wording_diagnoses(cat):
 def test_placeholders_name_questions(cat):
     for s in cat.statements.values():
         for group in PLACEHOLDER.findall(s.text):
-            for qid in group.split(","):
+            for want in group.split(","):
+                qid, _, value = want.partition("=")
                 assert qid in cat.questions, f"{s.id}: {{{qid}}} is not a question"
+                assert not value or value in cat.questions[qid].values, f"{s.id}: {{{want}}}"
 
 
 def test_urgent_notices_say_what_to_do_first_and_not_for_emergencies(cat):
@@ -504,3 +506,26 @@ def test_the_emergency_flags_are_the_emergency_warnings(cat):
 
     emergency = {w.id for w in cat.warnings.values() if w.emergency}
     assert emergency and {f"urgent_{kind}" for kind in EMERGENCY_KINDS} == emergency
+
+
+def test_a_value_placeholder_shows_only_that_answer(cat):
+    """``{q=value}`` is that one answer: a sentence about it shows only to those who gave it."""
+    from rules.wording import render
+
+    text = "About {medical_history}.[ For {medical_history=kidney_disease}, more.]"
+    kidney = cat.questions["medical_history"].option("kidney_disease").phrase
+    bones = cat.questions["medical_history"].option("osteoporosis").phrase
+    both = [("medical_history", "osteoporosis"), ("medical_history", "kidney_disease")]
+    assert render(text, both, cat) == f"About {bones} and {kidney}. For {kidney}, more."
+    assert render(text, both[:1], cat) == f"About {bones}."
+
+
+def test_kidney_disease_is_named_only_to_those_who_named_it():
+    from rules.engine import evaluate
+
+    def metabolic(history: list[str]) -> str:
+        made = {s.id: s.text for s in evaluate({"medical_history": history}).statements}
+        return made["metabolic_link"]
+
+    assert "kidney" not in metabolic(["osteoporosis", "low_vitamin_d"])
+    assert "the bone problems it can bring" in metabolic(["osteoporosis", "kidney_disease"])
