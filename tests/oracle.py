@@ -43,6 +43,7 @@ ALL_STATEMENTS = frozenset(
         # injury_overload
         "urgent_hip_stress",
         "urgent_cannot_bear_weight",
+        "urgent_cannot_bear_weight_no_injury",
         "urgent_cannot_bear_weight_injury",
         "injury_link",
         "knee_injury",
@@ -102,6 +103,9 @@ ALL_STATEMENTS = frozenset(
     }
 )
 
+#: Not able to bear weight, once the injury question says whether it began with one.
+NO_WEIGHT = ("cannot_bear_weight_no_injury", "cannot_bear_weight_injury")
+
 METABOLIC_CONDITIONS = {
     "osteoporosis",
     "kidney_disease",
@@ -136,7 +140,6 @@ def expected_statements(answers: dict) -> set[str]:
         return qid in answers
 
     age = values("age_band")
-    sex = values("sex")
     sites = values("pain_sites")
     duration = values("pain_duration")
     course = values("pain_course")
@@ -224,12 +227,11 @@ def expected_statements(answers: dict) -> set[str]:
     say("knee_site", "knee" in sites)
     say(
         "hip_site",
-        "hip_groin" in sites
-        and not red_flags & {"hip_stress", "cannot_bear_weight", "cannot_bear_weight_injury"},
+        "hip_groin" in sites and not red_flags & {"hip_stress", "cannot_bear_weight", *NO_WEIGHT},
     )
     say("ankle_foot_site", "ankle_foot" in sites)
     say("spine_site", "spine" in sites)
-    say("night_pain", "night" in pattern)
+    say("night_pain", "night" in pattern and "child_pain" not in red_flags)
     say("weight_bearing_pain", bool(pattern & {"weight_bearing", "stairs"}))
     say("limping", "limping" in pattern)
     say("swelling_warmth", (inflamed_site or tender) and not infection_flags)
@@ -237,7 +239,8 @@ def expected_statements(answers: dict) -> set[str]:
     # Injuries, sport and repeated strain (injury.py)
     say("urgent_hip_stress", "hip_stress" in red_flags)
     say("urgent_cannot_bear_weight", "cannot_bear_weight" in red_flags)
-    say("urgent_cannot_bear_weight_injury", "cannot_bear_weight_injury" in red_flags)
+    for kind in NO_WEIGHT:
+        say(f"urgent_{kind}", kind in red_flags)
     say("injury_link", injured)
     say(
         "knee_injury",
@@ -268,7 +271,7 @@ def expected_statements(answers: dict) -> set[str]:
     say("metabolic_link", "metabolic" in families)
     say(
         "bmes_profile",
-        "male" in sex and bool(age & {"30_39", "40_60"}) and weight_bearing_site and not families,
+        weight_bearing_site and not families and not pregnant_or_postpartum and not red_flags,
     )
     say("bmes_related", bool(history & {"high_cholesterol", "low_vitamin_d"}))
 

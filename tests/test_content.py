@@ -304,8 +304,6 @@ CLAIMS = [
     ("surgery_options", r"core decompression \(drilling small holes", "cc_core",
      r"drill small holes"),
     ("surgery_options", r"bone grafts", "cc_bone_grafts", r"bone grafts"),
-    ("surgery_options", r"transplant of stem cells, especially if cancer",
-     "cc_stem_cells", r"transplant with stem cells, especially if there’s a cancerous"),
     ("surgery_had", r"core decompression \(drilling small holes", "cc_core",
      r"drill small holes"),
     ("surgery_had", r"ease pressure and pain", "vw_core_how", r"relieve pressure.*reduce pain"),

@@ -241,8 +241,9 @@ def _first_way(w) -> dict:
     """QUIET answers changed just enough to make the pattern apply, by its first way."""
     answers = dict(QUIET)
     for c in w.ways[0]:
-        if c.negated:
-            answers[c.question] = "no" if c.question == "injury" else answers.get(c.question)
+        if c.negated:  # the question's first answer that the condition leaves out
+            others = [v for v in catalogue().questions[c.question].values if v not in c.values]
+            answers[c.question] = others[0]
         else:
             multi = isinstance(QUIET.get(c.question), list) or c.question == "injury_kind"
             answers[c.question] = [c.values[0]] if multi else c.values[0]

@@ -360,13 +360,19 @@ def test_several_notices_with_the_emergency_one_say_go_now_first(app, client):
 
 
 def test_no_weight_without_an_injury_says_contact_today(app, client):
+    """No injury: the second notice and the summary say only "contact a clinician today"."""
     app.config.update(CLINIC_PHONE="01234 567 890")
-    assert walk(client, NO_WEIGHT) == {"pattern": ["urgent_cannot_bear_weight"]}
+    assert walk(client, NO_WEIGHT) == {
+        "pattern": ["urgent_cannot_bear_weight"],
+        "injury": ["urgent_cannot_bear_weight_no_injury"],
+    }
     submit(client)
-    now = client.get("/summary").get_data(as_text=True).split('id="next-heading"', 1)[1]
-    now = now.split("</section>", 1)[0]
+    html = client.get("/summary").get_data(as_text=True)
+    now = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
     assert "Whom to call: the clinic" in now
+    assert str(escape(catalogue().warnings["urgent_cannot_bear_weight_no_injury"].do)) in now
     assert catalogue().statements["next_step_emergency"].text.split(",")[0] not in now
+    assert "If it began after a fall" not in html and "emergency department" not in now
 
 
 def test_summary_without_urgent_notices_says_to_book_the_visit(client):

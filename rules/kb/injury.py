@@ -57,10 +57,19 @@ class InjuryOverloadRules(Topic):
         """Hip or groin pain under sport or repeated strain: linked with stress fractures."""
         self.declare(RedFlag(kind="hip_stress"))
 
-    @Rule(A.pain_pattern(value="cannot_bear_weight"), NOT(A.injury(value="yes")), salience=DERIVE)
+    @Rule(
+        A.pain_pattern(value="cannot_bear_weight"),
+        NOT(A.injury(value=L("yes") | L("no"))),
+        salience=DERIVE,
+    )
     def unable_to_bear_weight(self):
-        """Not able to put weight on the painful area needs a clinician the same day."""
+        """Not able to bear weight, injury not known (yet): the same day, or now after one."""
         self.declare(RedFlag(kind="cannot_bear_weight"))
+
+    @Rule(A.pain_pattern(value="cannot_bear_weight"), A.injury(value="no"), salience=DERIVE)
+    def unable_to_bear_weight_without_injury(self):
+        """Not able to put weight on it, with no injury: a clinician the same day."""
+        self.declare(RedFlag(kind="cannot_bear_weight_no_injury"))
 
     @Rule(A.pain_pattern(value="cannot_bear_weight"), A.injury(value="yes"), salience=DERIVE)
     def unable_to_bear_weight_after_injury(self):
@@ -86,6 +95,11 @@ class InjuryOverloadRules(Topic):
     def warn_cannot_bear_weight(self):
         """Warn to keep weight off it and contact a clinician today (now, after an injury)."""
         self.say("urgent_cannot_bear_weight")
+
+    @Rule(RedFlag(kind="cannot_bear_weight_no_injury"), salience=STATE)
+    def warn_cannot_bear_weight_without_injury(self):
+        """Warn to keep weight off it and contact a clinician today."""
+        self.say("urgent_cannot_bear_weight_no_injury")
 
     @Rule(RedFlag(kind="cannot_bear_weight_injury"), salience=STATE)
     def warn_cannot_bear_weight_after_injury(self):

@@ -1,6 +1,6 @@
 from experta import NOT, L, Rule
 
-from ..facts import A, CauseFamily, WeightBearingSite
+from ..facts import A, CauseFamily, PregnantOrPostpartum, RedFlag, WeightBearingSite
 from .base import DERIVE, STATE, Topic
 
 METABOLIC = (
@@ -27,15 +27,17 @@ class MetabolicRules(Topic):
         """Metabolic conditions may cause bone marrow edema."""
         self.say("metabolic_link")
 
+    # Not chosen by age or sex, which would read as "you fit the profile"; not beside a
+    # warning sign, where "no known cause" could read as reassurance.
     @Rule(
-        A.sex(value="male"),
-        A.age_band(value=L("30_39") | L("40_60")),
         WeightBearingSite(),
         NOT(CauseFamily()),
+        NOT(PregnantOrPostpartum()),
+        NOT(RedFlag()),
         salience=STATE,
     )
     def syndrome_profile(self):
-        """A man of 30 to 60, leg-joint pain, no known cause: what the sources say of BMES."""
+        """Leg-joint pain, no known cause or pregnancy, no warning: what the sources say of BMES."""
         self.say("bmes_profile")
 
     @Rule(

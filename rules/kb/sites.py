@@ -5,7 +5,12 @@ from .base import DERIVE, STATE, Topic
 from .infection import INFECTION_FLAGS
 
 #: Hip notices that say more than the hip statement would, and keep it back.
-NO_HIP_SITE = L("hip_stress") | L("cannot_bear_weight") | L("cannot_bear_weight_injury")
+NO_HIP_SITE = (
+    L("hip_stress")
+    | L("cannot_bear_weight")
+    | L("cannot_bear_weight_no_injury")
+    | L("cannot_bear_weight_injury")
+)
 
 
 class SitesSymptomsRules(Topic):
@@ -60,9 +65,9 @@ class SitesSymptomsRules(Topic):
         """Back or spine pain: injury, osteoporosis, disc problems, vertebral fracture."""
         self.say("spine_site")
 
-    @Rule(A.pain_pattern(value="night"), salience=STATE)
+    @Rule(A.pain_pattern(value="night"), NOT(RedFlag(kind="child_pain")), salience=STATE)
     def pain_at_night(self):
-        """Pain at night or waking from sleep is worth telling the clinician."""
+        """Pain at night is worth telling the clinician; for a child it is the warning itself."""
         self.say("night_pain")
 
     @Rule(A.pain_pattern(value=L("weight_bearing") | L("stairs")), salience=STATE)
