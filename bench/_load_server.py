@@ -1,7 +1,7 @@
 """Server launcher for bench_load.py: the real app or a bare Flask app, under waitress.
 
     python bench/_load_server.py app  --threads 8             # env BME_* as for `bme serve`
-    python bench/_load_server.py bare --threads 8 --size 30000
+    python bench/_load_server.py bare --threads 8 --size 30000 [--burn-ms 1]
 
 Both are served as ``bme serve`` does (``waitress.serve(app, ...)``), on
 127.0.0.1 only, with port 0 so the OS picks a free port; waitress logs
@@ -23,8 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # webapp, outside uv too
 
 
-def bare_app(size: int):
-    """One route, a static HTML page of ``size`` bytes: waitress + Flask and nothing else."""
+def bare_app(size: int, burn_ms: float = 0.0):
+    """One route, a static HTML page of ``size`` bytes: waitress + Flask and nothing else.
+
+    With ``burn_ms``, the route first spends that much of its thread's CPU in Python:
+    what a route of that cost does to a server's rate (bench_load.py's calibration).
+    """
+    import time
+
     from flask import Flask
 
     head = "<!doctype html><html lang=en><head><meta charset=utf-8><title>Bare</title></head><body>"
@@ -39,6 +45,9 @@ def bare_app(size: int):
 
     @app.get("/bare")
     def bare():
+        end = time.thread_time() + burn_ms / 1000
+        while burn_ms and time.thread_time() < end:
+            pass
         return page
 
     return app
@@ -64,6 +73,7 @@ def main() -> None:
     p.add_argument("kind", choices=["app", "bare"])
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--size", type=int, default=30_000)
+    p.add_argument("--burn-ms", type=float, default=0.0, help="bare: CPU to spend per request")
     p.add_argument("--trusted-proxy", help="as for `bme serve`: behind deploy/nginx")
     args = p.parse_args()
 
@@ -74,7 +84,7 @@ def main() -> None:
 
         app = create_app()  # BME_DATABASE_URL, BME_SECRET_KEY, BME_INSTANCE_PATH from env
     else:
-        app = bare_app(args.size)
+        app = bare_app(args.size, args.burn_ms)
     threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     logger = logging.getLogger("waitress")
     logger.setLevel(logging.INFO)

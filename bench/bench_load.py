@@ -468,6 +468,13 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
     }
     getters = {k: page_getter(b, p, cookie, size) for k, (b, p) in targets.items()}
     by_name = {"app": app, "bare": bare}
+    if args.burn_ms:  # the calibration: the bare route, with some Python work per request
+        burn_args = ["bare", *threads, "--size", str(size), "--burn-ms", str(args.burn_ms)]
+        burn = start_server("burn", burn_args, env, tmp / "burn.log")
+        servers.append(burn)
+        by_name["burn"] = burn
+        burn_get = page_getter(burn.base, "/bare", cookie, size)
+        run_threads(args.concurrency, burn_get, Sample(), 4 * args.concurrency, 10)
 
     def measured(name: str, sample: Sample, run) -> None:
         sample.cpu, _ = add_cpu(by_name[name], sample.cpu, run)
@@ -491,6 +498,7 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
             "summary_bytes": size,
             "bare_bytes": len(bare_html.encode()),
             "requests_per_journey": per_journey,
+            "burn_ms": args.burn_ms,
         }
     }
 
@@ -555,6 +563,8 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
         "app": lambda: journey(app.base)[0],
         "bare": lambda: sum(getters["bare"]() for _ in range(per_journey)),
     }
+    if args.burn_ms:
+        jobs["burn"] = lambda: sum(burn_get() for _ in range(per_journey))
     trips = {k: Sample() for k in jobs}
     interleaved(
         args.rounds,
@@ -574,6 +584,8 @@ def benchmark(args, tmp: Path, servers: list[Server]) -> dict:
         "p50": ratio(j["app"]["p50"], j["bare"]["p50"]),
         "p99": ratio(j["app"]["p99"], j["bare"]["p99"]),
     }
+    if "burn" in j:
+        j["ratio"]["burn_per_s"] = ratio(j["burn"]["per_s"], j["bare"]["per_s"])
     result["journeys"] = j
     result["server_logs"] = {s.name: log_counts(s.log_path) for s in servers}
     return result
@@ -652,13 +664,20 @@ def table(r: dict) -> str:
         "journeys/s",
         "req/s",
     )
+    burn = r["journeys"].get("burn")
+    if burn:
+        lines.append(
+            f"  calibration: the bare route spending {cfg['burn_ms']:g} ms of Python CPU per "
+            f"request: {fmt(r['journeys']['ratio']['burn_per_s'], '.3f')}x the bare route "
+            f"(server CPU {fmt(burn['cpu_ms_per_request'], '.2f')} ms per request)"
+        )
     for name, counts in r["server_logs"].items():
         lines.append(
             f"  server log {name}: {counts['errors']} errors, {counts['queue_warnings']} "
             "'Task queue depth' warnings (requests waiting for a thread)"
         )
     for section in ("summary_urllib", "journeys"):
-        for name in ("app", "bare"):
+        for name in (n for n in r[section] if n != "ratio"):
             for kind, n in r[section][name]["error_kinds"].items():
                 lines.append(f"  {section} {name} error x{n}: {kind}")
     lines.append("  Note: the urllib client shares the CPUs with both servers and opens a new")
@@ -675,6 +694,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=2, help="interleaved rounds per test")
     p.add_argument("--no-wrk", dest="wrk", action="store_false", help="Python client only")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--burn-ms",
+        type=float,
+        default=1.0,
+        help="calibration: also run journeys on a bare route spending this much Python CPU "
+        "per request (0: no calibration)",
+    )
     args = p.parse_args(argv)
     if min(args.seconds, args.concurrency, args.threads, args.requests, args.rounds) <= 0:
         p.error("every number must be positive")

@@ -37,3 +37,16 @@ def test_the_servers_cpu_grows_with_the_requests_it_answers(tmp_path):
 def test_cpu_per_request():
     assert per_request(1.5, 1000) == 1.5
     assert per_request(None, 1000) is None and per_request(1.0, 0) is None
+
+
+def test_the_calibration_route_spends_the_cpu_it_is_given():
+    """bench_load.py's calibration: the bare route, spending ``burn_ms`` of its thread's CPU."""
+    import time
+
+    from _load_server import bare_app
+
+    client = bare_app(2000, burn_ms=5.0).test_client()
+    start = time.thread_time()
+    response = client.get("/bare")
+    assert (time.thread_time() - start) * 1000 >= 5.0
+    assert response.status_code == 200 and len(response.get_data()) == 2000
