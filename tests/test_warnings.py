@@ -45,6 +45,12 @@ def test_every_warning_is_well_formed(cat):
         assert w.title.split(": ")[-1][:1].islower(), f"{w.id}: the title ends in what to do"
 
 
+def test_how_soon_is_the_apps_own_advice(cat):
+    """None of the sources says how soon to be seen: every notice that names a time says so."""
+    for w in cat.warnings.values():
+        assert "the app's" in w.advice_note, w.id
+
+
 def test_sources_silent_on_fever_is_said(cat):
     """None of the sources mentions fever: a notice that rests on fever says so."""
     for w in cat.warnings.values():

@@ -317,7 +317,7 @@ def test_no_weight_since_a_fall_sends_to_the_emergency_department(app, client):
     submit(client)
     html = client.get("/summary").get_data(as_text=True)
     now = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
-    go = catalogue().statements["next_step_emergency"].text.split(",")[0]
+    go = catalogue().statements["next_step_emergency"].text.split(".")[0]
     assert now.index(go) < now.index(title("urgent_cannot_bear_weight_injury").split(": ")[0])
     assert "01234" not in now and "Whom to call" not in now
     assert "If it began after a fall" not in html and "If not, contact" not in html
@@ -371,7 +371,7 @@ def test_no_weight_without_an_injury_says_contact_today(app, client):
     now = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
     assert "Whom to call: the clinic" in now
     assert str(escape(catalogue().warnings["urgent_cannot_bear_weight_no_injury"].do)) in now
-    assert catalogue().statements["next_step_emergency"].text.split(",")[0] not in now
+    assert catalogue().statements["next_step_emergency"].text.split(".")[0] not in now
     assert "If it began after a fall" not in html and "emergency department" not in now
 
 
