@@ -45,9 +45,10 @@ def bare_app(size: int, burn_ms: float = 0.0):
 
     @app.get("/bare")
     def bare():
-        end = time.thread_time() + burn_ms / 1000
-        while burn_ms and time.thread_time() < end:
-            pass
+        if burn_ms:
+            end = time.thread_time() + burn_ms / 1000
+            while time.thread_time() < end:
+                pass
         return page
 
     return app

@@ -1,15 +1,17 @@
 """How does the real app hold up under load, next to a bare Flask app on the same server?
 
-    uv run python bench/bench_load.py                  # table, about 60 s
+    uv run python bench/bench_load.py                  # table, about 65 s
     uv run python bench/bench_load.py --json           # the same figures as JSON
     uv run python bench/bench_load.py --seconds 4 --concurrency 4 --threads 4
 
-Two servers run side by side, each in its own process, both under waitress as
+Three servers run side by side, each in its own process, all under waitress as
 ``bme serve`` runs them (bench/_load_server.py), on 127.0.0.1 only:
 
 - app:  ``create_app()`` with a fresh temporary SQLite database and instance folder
   and a fixed BME_SECRET_KEY;
-- bare: a Flask app with one route returning a static page as large as the summary.
+- bare: a Flask app with one route returning a static page as large as the summary;
+- burn (the calibration, journeys only; --burn-ms 0 leaves it out): the bare route,
+  spending --burn-ms of Python CPU per request before it answers.
 
 Measured, the two sides interleaved in alternating rounds so that machine noise
 hits both alike:
@@ -702,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
         "per request (0: no calibration)",
     )
     args = p.parse_args(argv)
+    if args.burn_ms < 0:
+        p.error("--burn-ms must be 0 or more")
     if min(args.seconds, args.concurrency, args.threads, args.requests, args.rounds) <= 0:
         p.error("every number must be positive")
 

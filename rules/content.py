@@ -178,6 +178,9 @@ class WarningPattern:
     #: ``do`` sends the person to an emergency department now: said first, and
     #: "whom to call today" left out, which would say otherwise.
     emergency: bool = False
+    #: Does not interrupt once this other notice was shown: it only narrows that
+    #: notice's either-way instruction to the quieter branch (still on the summary).
+    quiet_after: str = ""
 
     def applies(self, answers: dict) -> bool:
         return any(all(c.holds(answers) for c in way) for way in self.ways)
@@ -232,6 +235,10 @@ class Catalogue:
 
     def section_questions(self, section_id: str) -> tuple[Question, ...]:
         return self._by_section.get(section_id, ())
+
+    def emergency_first(self, ids: list[str]) -> list[str]:
+        """Notice ids with those that send to an emergency department now first (stable)."""
+        return sorted(ids, key=lambda i: not (i in self.warnings and self.warnings[i].emergency))
 
     @cached_property
     def _by_section(self) -> dict[str, tuple[Question, ...]]:

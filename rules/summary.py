@@ -86,10 +86,8 @@ class Plan:
 
     @property
     def go_now(self) -> bool:
-        """A notice sends the person to an emergency department now (warnings.toml):
-        pages then leave out whom to call today, which would say otherwise."""
-        warnings = catalogue().warnings
-        return any(s["id"] in warnings and warnings[s["id"]].emergency for s in self.urgent)
+        """The engine's instruction is the emergency department: no "whom to call today"."""
+        return any(s["id"] == "next_step_emergency" for s in self.next_step)
 
     def topics(self) -> list[dict]:
         """The notices and topics, without the patient's instruction and safety net."""
@@ -125,7 +123,8 @@ def plan(result: dict) -> Plan:
         keys.append(n)
         words += size
     # The emergency department first: the one instruction that overrides the others.
-    out.urgent.sort(key=lambda s: not (s["id"] in cat.warnings and cat.warnings[s["id"]].emergency))
+    first = {i: n for n, i in enumerate(cat.emergency_first([s["id"] for s in out.urgent]))}
+    out.urgent.sort(key=lambda s: first[s["id"]])
     out.key_points = [body[n][1] for n in keys]
     out.more = [s for n, (_, s) in enumerate(body) if n not in keys]
     explained: set[str] = set()

@@ -28,7 +28,7 @@ def check_shape(result) -> None:
     # says so, contact today with another warning, else the visit.
     today = ["next_step_emergency"] if shape.go_now else ["next_step_today"]
     assert [s["id"] for s in shape.next_step] == (today if shape.urgent else ["next_step_visit"])
-    # The notice that says to go now comes first.
+    # The engine says "go now" exactly when a notice does (warnings.toml), which comes first.
     assert shape.go_now == any(cat.warnings[s["id"]].emergency for s in shape.urgent)
     assert not shape.go_now or cat.warnings[shape.urgent[0]["id"]].emergency
     assert all(s["level"] == "urgent" for s in shape.urgent)

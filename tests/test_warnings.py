@@ -45,6 +45,14 @@ def test_every_warning_is_well_formed(cat):
         assert w.title.split(": ")[-1][:1].islower(), f"{w.id}: the title ends in what to do"
 
 
+def test_a_quiet_notice_narrows_one_that_can_show_before_it(cat):
+    """quiet_after names a notice that can apply on the way to this one's answers."""
+    for w in cat.warnings.values():
+        if w.quiet_after:
+            assert w.quiet_after in cat.warnings and w.quiet_after != w.id, w.id
+            assert set(cat.warnings[w.quiet_after].questions) <= set(w.questions), w.id
+
+
 def test_how_soon_is_the_apps_own_advice(cat):
     """None of the sources says how soon to be seen: every notice that names a time says so."""
     for w in cat.warnings.values():

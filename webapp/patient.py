@@ -320,20 +320,22 @@ def _due_notices(draft: store.DraftState, answers: dict) -> list[str]:
     page, which shows what the engine says, runs it.
     """
     seen = set(draft.notices)
-    return [w.id for w in catalogue().warnings.values() if w.id not in seen and w.applies(answers)]
+    return [
+        w.id
+        for w in catalogue().warnings.values()
+        if w.id not in seen and w.quiet_after not in seen and w.applies(answers)
+    ]
 
 
 def _pending_notices(draft: store.DraftState) -> list:
-    """Urgent statements the draft's answers make that it has not shown yet."""
-    seen = set(draft.notices)
-    return [
-        s for s in evaluate(draft.answers).statements if s.level == "urgent" and s.id not in seen
-    ]
+    """The due notices (above), as the engine says them."""
+    due = set(_due_notices(draft, draft.answers))
+    return [s for s in evaluate(draft.answers).statements if s.id in due]
 
 
 def _render_notice(pending: list, target: str, changing: bool, *, status=200, problem=None):
     notices = notice_items(pending)
-    go_now = notices[0]["emergency"]  # sorted first
+    go_now = any(n["emergency"] for n in notices)
     several = "Go to an emergency department now" if go_now else "Contact a clinician today"
     response = render_template(
         "notice.html",
@@ -472,6 +474,8 @@ def check():
         return redirect(url_for("patient.summary"))
     if first_unanswered(draft.answers) is not None:
         return redirect(_next_url(draft.answers))
+    if _due_notices(draft, draft.answers):  # e.g. a draft begun before a notice was added
+        return redirect(url_for("patient.notice", **_notice_args(CHECK, False)))
     last = pages(draft.answers)[-1].id
     return render_template(
         "check.html",

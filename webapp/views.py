@@ -254,7 +254,8 @@ def notice_items(statements) -> list[dict]:
             }
         )
     # The emergency department first: the one instruction that overrides the others.
-    return sorted(items, key=lambda n: not n["emergency"])
+    first = {i: n for n, i in enumerate(cat.emergency_first([n["id"] for n in items]))}
+    return sorted(items, key=lambda n: first[n["id"]])
 
 
 def without(text: str, instruction: str) -> str:

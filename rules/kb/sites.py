@@ -4,7 +4,7 @@ from ..facts import A, InflamedSite, RedFlag, WeightBearingSite
 from .base import DERIVE, STATE, Topic
 from .infection import INFECTION_FLAGS
 
-#: Hip notices that say more than the hip statement would, and keep it back.
+#: Notices that say more about hip pain than the hip statement would: it is held back.
 NO_HIP_SITE = (
     L("hip_stress")
     | L("cannot_bear_weight")

@@ -33,7 +33,7 @@ def notices_by_page(answers: dict) -> dict[str, list[str]]:
     """The pages whose answers complete a warning pattern, each with its new notices.
 
     The answers so far are evaluated after each page, as the app does on saving it;
-    a notice interrupts once.
+    a notice interrupts once, and not at all after the one it only narrows (quiet_after).
     """
     so_far: dict = {}
     shown: set[str] = set()
@@ -43,7 +43,8 @@ def notices_by_page(answers: dict) -> dict[str, list[str]]:
             if q.id in answers and is_shown(q, answers):
                 so_far[q.id] = answers[q.id]
         made = [s.id for s in evaluate(so_far).statements if s.level == "urgent"]
-        if new := [i for i in made if i not in shown]:
+        quiet = {i for i in made if catalogue().warnings[i].quiet_after in shown}
+        if new := [i for i in made if i not in shown | quiet]:
             out[section] = new
             shown.update(new)
     return out
@@ -66,10 +67,11 @@ def expect_notice(page: Page, notices: list[str]) -> None:
     h1 = page.get_by_role("heading", level=1)
     if len(notices) == 1:
         expect(h1).to_have_text(catalogue().statements[notices[0]].title)
-    elif any(catalogue().warnings[i].emergency for i in notices):
-        expect(h1).to_have_text("Go to an emergency department now")
     else:
-        expect(h1).to_have_text("Contact a clinician today")
+        go_now = any(catalogue().warnings[i].emergency for i in notices)
+        expect(h1).to_have_text(
+            "Go to an emergency department now" if go_now else "Contact a clinician today"
+        )
         for statement_id in notices:
             expect(
                 page.get_by_role(
