@@ -15,6 +15,11 @@ OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 FALLBACK = "some of your answers"
 
 
+def wanted(group: str) -> list[tuple[str, str]]:
+    """A placeholder's (question, value) pairs: "q1,q2=v" -> [("q1", ""), ("q2", "v")]."""
+    return [(q, value) for q, _, value in (want.partition("=") for want in group.split(","))]
+
+
 def join_words(words: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     if len(words) <= 1:
@@ -30,10 +35,9 @@ def render(text: str, rests_on, cat: Catalogue | None = None) -> str:
     cat = cat or catalogue()
 
     def words(match: re.Match) -> str:
-        wanted = [want.partition("=") for want in match.group(1).split(",")]
         found = [
             cat.questions[q].option(v).phrase
-            for question, _, value in wanted
+            for question, value in wanted(match.group(1))
             for q, v in rests_on
             if q == question and value in ("", v)
         ]

@@ -12,7 +12,7 @@ from rules.content import ELLIPSIS, EMERGENCY, LEVELS, QUESTION_TYPES, quote_in
 from rules.engine import rule_topics
 from rules.kb import MIXINS
 from rules.language import check
-from rules.wording import PLACEHOLDER
+from rules.wording import PLACEHOLDER, wanted
 
 RULES_DIR = Path(content.__file__).parent
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -133,10 +133,9 @@ def test_no_statement_wording_diagnoses(cat):
 def test_placeholders_name_questions(cat):
     for s in cat.statements.values():
         for group in PLACEHOLDER.findall(s.text):
-            for want in group.split(","):
-                qid, _, value = want.partition("=")
+            for qid, value in wanted(group):
                 assert qid in cat.questions, f"{s.id}: {{{qid}}} is not a question"
-                assert not value or value in cat.questions[qid].values, f"{s.id}: {{{want}}}"
+                assert not value or value in cat.questions[qid].values, f"{s.id}: {{{group}}}"
 
 
 def test_urgent_notices_say_what_to_do_first_and_not_for_emergencies(cat):
