@@ -292,8 +292,10 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
         answer_ids = support(idx)
         text = definition.text
         if pregnancy and definition.in_pregnancy:
-            text = f"{text} {definition.in_pregnancy}"
-            answer_ids |= support(pregnancy[0])
+            told = [(facts[i].question, facts[i].fields["value"]) for i in support(pregnancy[0])]
+            if render(definition.in_pregnancy, told, cat):  # "[...]": for some answers only
+                text = f"{text} {definition.in_pregnancy}"
+                answer_ids |= support(pregnancy[0])
         # One answer fact per (question, value): experta keeps no duplicates.
         rests_on = [
             (facts[i].question, facts[i].fields["value"])

@@ -243,7 +243,7 @@ def summary_bundle(
     if shape.urgent:
         if contact and not shape.go_now:
             now += f"<p><strong>{_e(contact)}</strong></p>"
-        now += "<p>The warning signs in the answers:</p><ul>"
+        now += f"<p>The {shape.warning_signs} in the answers:</p><ul>"
         for s in shape.urgent:
             warning = cat.warnings.get(s["id"])
             name = s["title"].split(": ")[0]

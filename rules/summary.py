@@ -89,6 +89,11 @@ class Plan:
         """The engine's instruction is the emergency department: no "whom to call today"."""
         return any(s["id"] == "next_step_emergency" for s in self.next_step)
 
+    @property
+    def warning_signs(self) -> str:
+        """ "warning sign" or "warning signs": a single notice is not called several."""
+        return "warning sign" if len(self.urgent) == 1 else "warning signs"
+
     def topics(self) -> list[dict]:
         """The notices and topics, without the patient's instruction and safety net."""
         return [*self.urgent, *self.key_points, *self.more]

@@ -96,3 +96,24 @@ def test_pregnancy_adds_ask_your_midwife_to_medicines_and_procedures(cat):
     assert "ask your midwife or clinician before you take any medicine" in care.text
     assert ("pregnancy", "pregnant") in care.rests_on
     assert "midwife" not in not_pregnant["conservative_care"].text
+
+
+def test_the_x_ray_caution_is_for_pregnancy_only():
+    """A caution that names its answer ("[... {pregnancy=pregnant} ...]") shows only with it:
+    after a birth, no "ask before any scan that uses X-rays", nor that answer as its reason."""
+    answers = {
+        **CASES["pregnant_hip_pain"].answers,
+        "medical_history": ["osteoporosis"],
+        "imaging": ["none"],
+    }
+    made = {
+        p: {s.id: s for s in evaluate({**answers, "pregnancy": p}).statements}
+        for p in ("pregnant", "recent_birth", "no")
+    }
+    assert all("dexa_scan" in m for m in made.values())
+    assert "that you are pregnant: ask your midwife" in made["pregnant"]["dexa_scan"].text
+    assert ("pregnancy", "pregnant") in made["pregnant"]["dexa_scan"].rests_on
+    for p in ("recent_birth", "no"):
+        dexa = made[p]["dexa_scan"]
+        assert "X-rays" not in dexa.text and "pregnan" not in dexa.text
+        assert "pregnancy" not in dict(dexa.rests_on)

@@ -14,7 +14,7 @@ from rules.content import EMERGENCY, cases, catalogue
 from rules.engine import evaluate
 from webapp import db as store
 
-from .test_web_notice import INFECTION, QUIET, draft, walk
+from .test_web_notice import CANCER, INFECTION, QUIET, draft, urgent, walk
 from .web import submit
 
 
@@ -172,3 +172,18 @@ def test_an_urgent_items_why_does_not_repeat_its_instruction(client):
     assert item.count(do) == 1
     why = item.split("<summary>Why</summary>", 1)[1]
     assert "You told us about a fever or chills" in why and do not in why
+
+
+def test_one_warning_is_not_called_several(app):
+    """The heading over the notices, and the instruction above it, fit one notice or more."""
+    both = {**INFECTION, "medical_history": CANCER["medical_history"]}
+    for answers, heading in (
+        (INFECTION, "The warning sign in your answers"),
+        (both, "The warning signs in your answers"),
+    ):
+        html = summary(app.test_client(), answers)
+        shown = re.findall(r'<li class="warning" id="statement-(\w+)"', html)
+        assert shown == urgent(answers) and len(shown) == (1 if answers is INFECTION else 2)
+        assert f'class="warnings-heading">{heading}</h3>' in html
+        instruction = html.split('id="statement-next_step_today">', 1)[1].split("</p>", 1)[0]
+        assert not re.search(r"\b(?:each|every|all|both)\b|warning signs", instruction)

@@ -285,6 +285,23 @@ def test_reach_finds_what_statements_rest_on():
             assert any(q in seen for q, _ in wanted(group)), (sid, group)
 
 
+#: Words that speak of several things: wrong after a single answer ("each one you named").
+SEVERAL = re.compile(r"\b(?:each|both|these|all of them)\b", re.IGNORECASE)
+
+
+def test_one_answer_is_not_spoken_of_as_several():
+    """A "choose all" answer may be one thing: the words around it fit one or several."""
+    cat = catalogue()
+    for _, result in sample():
+        for s in result.statements:
+            definition = cat.statements[s.id]
+            groups = PLACEHOLDER.findall(f"{definition.text} {definition.in_pregnancy}")
+            multi = {q for g in groups for q, _ in wanted(g) if cat.questions[q].type == "multi"}
+            if any(sum(q == m for q, _ in s.rests_on) == 1 for m in multi):
+                text = re.sub(r"these are that clinic's claims", "", s.text, flags=re.I)
+                assert not SEVERAL.search(text), (s.id, s.rests_on, s.text)
+
+
 def test_said_phrases_have_no_comma():
     for question in catalogue().questions.values():
         for option in question.options:

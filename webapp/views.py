@@ -137,6 +137,7 @@ def summary_view(result: dict) -> dict:
             for part in ("next_step", "urgent", "key_points", "more", "end")
         },
         "go_now": shape.go_now,
+        "warning_signs": shape.warning_signs,
     }
 
 
