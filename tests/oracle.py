@@ -56,6 +56,7 @@ ALL_STATEMENTS = frozenset(
         # infection
         "urgent_infection",
         "urgent_fever_unsure",
+        "urgent_hot_swollen",
         "urgent_past_infection",
         "infection_history",
         # vascular_steroids
@@ -210,7 +211,7 @@ def expected_statements(answers: dict) -> set[str]:
     red_flags = {
         w.id.removeprefix("urgent_") for w in catalogue().warnings.values() if w.applies(answers)
     }
-    infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
+    infection_flags = red_flags & {"infection", "fever_unsure", "past_infection", "hot_swollen"}
     emergency_flags = {"cannot_bear_weight_injury"}  # safety.EMERGENCY_KINDS
     pregnant_or_postpartum = pregnant
 
@@ -257,6 +258,7 @@ def expected_statements(answers: dict) -> set[str]:
     # Infection (infection.py)
     say("urgent_infection", "infection" in red_flags)
     say("urgent_fever_unsure", "fever_unsure" in red_flags)
+    say("urgent_hot_swollen", "hot_swollen" in red_flags)
     say("urgent_past_infection", "past_infection" in red_flags)
     say(
         "infection_history",

@@ -25,7 +25,7 @@ DATA = ROOT / "rules" / "data"
 CONTENT = ["statements", "warnings", "passages", "questions", "glossary", "sources"]
 
 #: (version, fingerprint): update both together, the version first.
-RECORDED = ("2026.11.9", "fdc2d89ff67d75b2")
+RECORDED = ("2026.11.10", "04325d2bd4af487b")
 
 
 def code_tokens(source: str) -> list[str]:

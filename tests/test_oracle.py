@@ -60,6 +60,7 @@ SAFETY_NETS = {"safety_net", "safety_net_spine"}
 QUIET = {
     "age_band": "30_39",
     "pain_sites": ["knee"],
+    "pain_duration": "under_2_weeks",
     "pain_course": "same",
     "pain_pattern": ["none"],
     "swelling": "no",
@@ -120,10 +121,31 @@ CASES = [
         id="fever-and-warm-knee-is-urgent",
     ),
     pytest.param(
-        {**QUIET, "swelling": "yes", "warmth": "yes"},
+        {**QUIET, "swelling": "yes", "warmth": "yes", "pain_duration": "3_to_12_months"},
         {"swelling_warmth", "no_urgent_signs"},
-        {"urgent_infection", "warning_signs_unknown"},
-        id="warm-swollen-knee-without-fever-is-background",
+        {"urgent_infection", "urgent_hot_swollen", "warning_signs_unknown"},
+        id="long-warm-swollen-knee-without-fever-is-background",
+    ),
+    # A warm, swollen area that began lately is seen today, fever or not (the clinician
+    # review of Nov 2026): never "no warning signs" beside it.
+    pytest.param(
+        {**QUIET, "swelling": "yes", "warmth": "yes", "pain_duration": "under_2_weeks"},
+        {"urgent_hot_swollen", "next_step_today"},
+        {"swelling_warmth", "no_urgent_signs", "urgent_infection", "next_step_visit"},
+        id="new-warm-swollen-knee-without-fever-is-urgent",
+    ),
+    pytest.param(
+        {
+            **QUIET,
+            "swelling": "yes",
+            "warmth": "yes",
+            "pain_duration": "under_2_weeks",
+            "injury": "yes",
+            "injury_kind": ["sprain_twist"],
+        },
+        {"swelling_warmth"},
+        {"urgent_hot_swollen"},
+        id="warm-swollen-after-an-injury-is-background",
     ),
     pytest.param(
         {"pain_sites": ["hip_groin"], "athlete": "yes"},

@@ -132,6 +132,8 @@ GROUPS = {
             ["osteoarthritis", "bone_infection"],
             UNANSWERED,
         ),
+        _choices("pain_duration", "under_2_weeks", "2_to_6_weeks", UNANSWERED),
+        _choices("injury", "no", "yes", UNANSWERED),
     ],
     "load": [
         _choices("pain_sites", ["hip_groin"], ["knee"], ["knee", "hip_groin"], UNANSWERED),
@@ -255,12 +257,11 @@ def _first_way(w) -> dict:
     """QUIET answers changed just enough to make the pattern apply, by its first way."""
     answers = dict(QUIET)
     for c in w.ways[0]:
-        if c.negated:  # the question's first answer that the condition leaves out
-            others = [v for v in catalogue().questions[c.question].values if v not in c.values]
-            answers[c.question] = others[0]
-        else:
-            multi = isinstance(QUIET.get(c.question), list) or c.question == "injury_kind"
-            answers[c.question] = [c.values[0]] if multi else c.values[0]
+        question = catalogue().questions[c.question]
+        # A negated condition: the question's first answer that it leaves out.
+        others = [v for v in question.values if v not in c.values]
+        value = others[0] if c.negated else c.values[0]
+        answers[c.question] = [value] if question.type == "multi" else value
     if "injury_kind" in answers:
         answers["injury"] = "yes"
     return answers

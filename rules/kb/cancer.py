@@ -1,4 +1,4 @@
-from experta import OR, L, Rule
+from experta import L, Rule
 
 from ..facts import A, CauseFamily, RedFlag
 from .base import DERIVE, STATE, Topic
@@ -19,14 +19,19 @@ class CancerRules(Topic):
         """New bone or joint pain in someone with a cancer history needs prompt attention."""
         self.declare(RedFlag(kind="cancer"))
 
+    @Rule(A.age_band(value="under_18"), A.pain_pattern(value="night"), salience=DERIVE)
+    def child_night_pain(self):
+        """A child's pain at night needs a prompt check, injury or not: an injury can hide it."""
+        self.declare(RedFlag(kind="child_pain"))
+
     @Rule(
         A.age_band(value="under_18"),
-        OR(A.pain_pattern(value="night"), A.pain_course(value="worse")),
+        A.pain_course(value="worse"),
         A.injury(value=L("no") | L("dont_know")),
         salience=DERIVE,
     )
-    def child_pain_without_injury(self):
-        """A child's pain at night or getting worse, without an injury, needs a prompt check."""
+    def child_pain_getting_worse(self):
+        """A child's pain getting worse, without an injury, needs a prompt check."""
         self.declare(RedFlag(kind="child_pain"))
 
     @Rule(RedFlag(kind="cancer"), salience=STATE)

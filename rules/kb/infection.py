@@ -1,10 +1,10 @@
-from experta import NOT, L, Rule
+from experta import NOT, OR, L, Rule
 
 from ..facts import A, CauseFamily, InflamedSite, RedFlag
 from .base import DERIVE, STATE, Topic
 
 #: The red flags whose notice already speaks of warmth, swelling and infection.
-INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection")
+INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection") | L("hot_swollen")
 
 
 class InfectionRules(Topic):
@@ -27,20 +27,43 @@ class InfectionRules(Topic):
         """A fever with a warm or swollen painful area: the same warning, with both named."""
         self.declare(RedFlag(kind="infection"))
 
+    @Rule(A.fever(value="yes"), CauseFamily(name="infection"), salience=DERIVE)
+    def fever_after_past_infection(self):
+        """A fever after a past bone or joint infection: the same warning, which names it."""
+        self.declare(RedFlag(kind="infection"))
+
+    @Rule(
+        A.warmth(value="yes"),
+        A.swelling(value="yes"),
+        NOT(A.fever(value=L("yes") | L("dont_know"))),
+        NOT(CauseFamily(name="infection")),
+        NOT(A.injury(value="yes")),
+        OR(A.pain_duration(value=L("under_2_weeks") | L("dont_know")), NOT(A.pain_duration())),
+        salience=DERIVE,
+    )
+    def hot_swollen_area(self):
+        """A warm and swollen area of recent pain, with no injury: seen today, fever or not."""
+        self.declare(RedFlag(kind="hot_swollen"))
+
     @Rule(A.fever(value="dont_know"), InflamedSite(), salience=DERIVE)
     def unsure_fever_with_local_signs(self):
         """A warm or swollen painful area, and not sure about fever: check the temperature."""
         self.declare(RedFlag(kind="fever_unsure"))
 
-    @Rule(CauseFamily(name="infection"), InflamedSite(), salience=DERIVE)
+    @Rule(CauseFamily(name="infection"), InflamedSite(), NOT(A.fever(value="yes")), salience=DERIVE)
     def past_infection_with_local_signs(self):
-        """A past bone or joint infection and a warm or swollen area: possible infection."""
+        """A past infection and a warm or swollen area (with a fever, that notice names it)."""
         self.declare(RedFlag(kind="past_infection"))
 
     @Rule(RedFlag(kind="infection"), salience=STATE)
     def warn_infection(self):
         """Warn to contact a clinician today about a fever or chills."""
         self.say("urgent_infection")
+
+    @Rule(RedFlag(kind="hot_swollen"), salience=STATE)
+    def warn_hot_swollen(self):
+        """Warn to contact a clinician today about a warm, swollen area that began lately."""
+        self.say("urgent_hot_swollen")
 
     @Rule(RedFlag(kind="fever_unsure"), salience=STATE)
     def warn_fever_unsure(self):

@@ -21,6 +21,7 @@ class SafetyRules(Topic):
     @Rule(
         OR(
             A.age_band(value="prefer_not_say"),
+            A.pain_duration(value="dont_know"),
             A.pain_course(value="dont_know"),
             A.swelling(value="dont_know"),
             A.warmth(value="dont_know"),
@@ -39,6 +40,7 @@ class SafetyRules(Topic):
         OR(
             NOT(A.age_band()),
             NOT(A.pain_sites()),
+            NOT(A.pain_duration()),
             NOT(A.pain_course()),
             NOT(A.pain_pattern()),
             NOT(A.swelling()),
