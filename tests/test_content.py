@@ -278,6 +278,7 @@ CLAIMS = [
     ("clinic_claims", r"PRP or stem cells", "ozer_prp", r"PRP or stem cell therapy"),
     ("clinic_claims", r"rest, NSAIDs and physical therapy", "cc_symptom_care", r"NSAIDs"),
     ("clinic_claims", r"surgery for some cases", "vw_core", r"core decompression may be done"),
+    ("clinic_claims", r"shock wave therapy", "vw_shock_wave", r"shock wave therapy is a"),
     ("urgent_child_pain", r"quite rare", "vw_primary_bone_cancer", r"quite rare"),
     ("injury_link", r"most common cause of sudden", "ozer_trauma",
      r"most common cause of acute"),
