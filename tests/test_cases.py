@@ -117,3 +117,18 @@ def test_the_x_ray_caution_is_for_pregnancy_only():
         dexa = made[p]["dexa_scan"]
         assert "X-rays" not in dexa.text and "pregnan" not in dexa.text
         assert "pregnancy" not in dict(dexa.rests_on)
+
+
+def test_weight_advice_only_for_a_joint_that_carries_weight():
+    """Keeping weight off, with crutches, is the blog's advice for the knee, hip or ankle:
+    not said to someone whose back, or another place, hurts (the issue's "no put weight
+    on the leg when only the back hurts")."""
+    quiet = {"pain_sites": ["knee"], "fever": "no", "warmth": "no", "swelling": "no"}
+    care = {}
+    for sites in (["spine"], ["other"], ["knee"], ["spine", "ankle_foot"]):
+        made = {s.id: s for s in evaluate({**quiet, "pain_sites": sites}).statements}
+        care[tuple(sites)] = made["conservative_care"].text
+    for sites in (("spine",), ("other",)):
+        assert "crutches" not in care[sites] and "weight" not in care[sites]
+    assert "It says to keep weight off the knee if" in care[("knee",)]
+    assert "keep weight off the ankle or foot if" in care[("spine", "ankle_foot")]

@@ -52,7 +52,7 @@ MESSAGES = {
         r"\b(?:it|bone marrow edema)\b"
     ),
     "X-rays and CT often do not show it": (
-        r"\bX-rays?\b[^.]{0,30}\bCT\b[^.]{0,40}"
+        r"(?:\bX-rays?\b[^.]{0,30}\bCT\b|\bCT\b[^.]{0,40}\bX-rays?\b)[^.]{0,40}"
         r"\b(?:miss|fail|do not show|don't show|cannot show|can't show)"
     ),
     "with a fever or chills, contact a clinician today": (
