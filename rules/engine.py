@@ -284,6 +284,10 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
     }
     #: Pregnant or recently given birth: some statements add a caution (in_pregnancy).
     pregnancy = [i for i, f in facts.items() if f.type == "PregnantOrPostpartum"]
+    #: The pregnancy answer, so that a caution naming one ("[...]") shows only with it.
+    told = [
+        (facts[i].question, facts[i].fields["value"]) for i in pregnancy and support(pregnancy[0])
+    ]
     made = []
     for idx, fact in facts.items():
         if fact.kind != "statement":
@@ -291,11 +295,9 @@ def _result(answers: dict, facts: dict[int, FactView], trace: list[Firing]) -> R
         definition = cat.statements[fact.fields["id"]]
         answer_ids = support(idx)
         text = definition.text
-        if pregnancy and definition.in_pregnancy:
-            told = [(facts[i].question, facts[i].fields["value"]) for i in support(pregnancy[0])]
-            if render(definition.in_pregnancy, told, cat):  # "[...]": for some answers only
-                text = f"{text} {definition.in_pregnancy}"
-                answer_ids |= support(pregnancy[0])
+        if pregnancy and definition.in_pregnancy and render(definition.in_pregnancy, told, cat):
+            text = f"{text} {definition.in_pregnancy}"
+            answer_ids |= support(pregnancy[0])
         # One answer fact per (question, value): experta keeps no duplicates.
         rests_on = [
             (facts[i].question, facts[i].fields["value"])

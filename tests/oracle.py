@@ -211,7 +211,8 @@ def expected_statements(answers: dict) -> set[str]:
     red_flags = {
         w.id.removeprefix("urgent_") for w in catalogue().warnings.values() if w.applies(answers)
     }
-    infection_flags = red_flags & {"infection", "fever_unsure", "past_infection", "hot_swollen"}
+    infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
+    local_sign_flags = infection_flags | (red_flags & {"hot_swollen"})
     emergency_flags = {"cannot_bear_weight_injury"}  # safety.EMERGENCY_KINDS
     pregnant_or_postpartum = pregnant
 
@@ -235,7 +236,7 @@ def expected_statements(answers: dict) -> set[str]:
     say("night_pain", "night" in pattern and "child_pain" not in red_flags)
     say("weight_bearing_pain", bool(pattern & {"weight_bearing", "stairs"}))
     say("limping", "limping" in pattern)
-    say("swelling_warmth", (inflamed_site or tender) and not infection_flags)
+    say("swelling_warmth", (inflamed_site or tender) and not local_sign_flags)
 
     # Injuries, sport and repeated strain (injury.py)
     say("urgent_hip_stress", "hip_stress" in red_flags)

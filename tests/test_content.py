@@ -527,3 +527,16 @@ def test_kidney_disease_is_named_only_to_those_who_named_it():
 
     assert "kidney" not in metabolic(["osteoporosis", "low_vitamin_d"])
     assert "the bone problems it can bring" in metabolic(["osteoporosis", "kidney_disease"])
+
+
+def test_a_condition_shows_fixed_words_only_to_those_it_names(cat):
+    """``{?q=a,q=b}`` says nothing itself: the fixed words around it, inside ``[...]``, show
+    only to those who gave one of those answers (weight advice for a knee, hip or ankle)."""
+    from rules.wording import render
+
+    text = "Rest.[ Keep weight off a knee or hip{?pain_sites=knee,pain_sites=hip_groin}.] Ask."
+    said = "Rest. Keep weight off a knee or hip. Ask."
+    assert render(text, [("pain_sites", "knee")], cat) == said
+    assert render(text, [("pain_sites", "spine"), ("pain_sites", "hip_groin")], cat) == said
+    assert render(text, [("pain_sites", "spine")], cat) == "Rest. Ask."
+    assert render(text, [], cat) == "Rest. Ask."

@@ -143,9 +143,9 @@ CASES = [
             "injury": "yes",
             "injury_kind": ["sprain_twist"],
         },
-        {"swelling_warmth"},
         {"urgent_hot_swollen"},
-        id="warm-swollen-after-an-injury-is-background",
+        {"swelling_warmth", "no_urgent_signs"},
+        id="warm-swollen-after-an-injury-is-urgent-too",
     ),
     pytest.param(
         {"pain_sites": ["hip_groin"], "athlete": "yes"},
@@ -319,9 +319,15 @@ CASES = [
     ),
     pytest.param(
         {**QUIET, "fever": "dont_know", "warmth": "yes", "swelling": "yes", "pain_course": "worse"},
+        {"urgent_hot_swollen"},
+        {"urgent_infection", "urgent_fever_unsure", "swelling_warmth", "no_urgent_signs"},
+        id="fever-unknown-with-warm-swollen-joint-of-late-is-seen-today",
+    ),
+    pytest.param(
+        {**QUIET, "fever": "dont_know", "warmth": "yes", "pain_duration": "2_to_6_weeks"},
         {"urgent_fever_unsure"},
-        {"urgent_infection", "swelling_warmth", "no_urgent_signs"},
-        id="fever-unknown-with-warm-swollen-joint",
+        {"urgent_infection", "urgent_hot_swollen", "swelling_warmth", "no_urgent_signs"},
+        id="fever-unknown-with-a-warm-joint-checks-the-temperature",
     ),
     pytest.param(
         {**QUIET, "swelling": "yes", "medical_history": ["bone_infection"]},

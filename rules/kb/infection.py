@@ -1,10 +1,14 @@
-from experta import NOT, OR, L, Rule
+from experta import AND, NOT, OR, L, Rule
 
 from ..facts import A, CauseFamily, InflamedSite, RedFlag
 from .base import DERIVE, STATE, Topic
 
-#: The red flags whose notice already speaks of warmth, swelling and infection.
-INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection") | L("hot_swollen")
+#: The red flags whose notice speaks of infection (and of warmth and swelling, if told).
+INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection")
+#: The red flags whose notice already speaks of warmth and swelling where it hurts.
+LOCAL_SIGN_FLAGS = INFECTION_FLAGS | L("hot_swollen")
+#: Pain for two weeks or more: a warm, swollen area did not begin lately.
+LASTED = L("2_to_6_weeks") | L("6_weeks_to_3_months") | L("3_to_12_months") | L("over_12_months")
 
 
 class InfectionRules(Topic):
@@ -35,19 +39,31 @@ class InfectionRules(Topic):
     @Rule(
         A.warmth(value="yes"),
         A.swelling(value="yes"),
-        NOT(A.fever(value=L("yes") | L("dont_know"))),
-        NOT(CauseFamily(name="infection")),
-        NOT(A.injury(value="yes")),
+        NOT(A.fever(value="yes")),
+        NOT(A.medical_history(value="bone_infection")),
         OR(A.pain_duration(value=L("under_2_weeks") | L("dont_know")), NOT(A.pain_duration())),
         salience=DERIVE,
     )
     def hot_swollen_area(self):
-        """A warm and swollen area of recent pain, with no injury: seen today, fever or not."""
+        """Warm and swollen where it hurts, and not for weeks: seen today, fever or not."""
         self.declare(RedFlag(kind="hot_swollen"))
 
-    @Rule(A.fever(value="dont_know"), InflamedSite(), salience=DERIVE)
+    @Rule(
+        A.fever(value="dont_know"),
+        OR(
+            AND(A.warmth(value="yes"), NOT(A.swelling(value="yes"))),
+            AND(A.swelling(value="yes"), NOT(A.warmth(value="yes"))),
+            AND(A.warmth(value="yes"), A.swelling(value="yes"), A.pain_duration(value=LASTED)),
+            AND(
+                A.warmth(value="yes"),
+                A.swelling(value="yes"),
+                A.medical_history(value="bone_infection"),
+            ),
+        ),
+        salience=DERIVE,
+    )
     def unsure_fever_with_local_signs(self):
-        """A warm or swollen painful area, and not sure about fever: check the temperature."""
+        """Warm or swollen, fever not known: check it (warm and swollen of late warns alone)."""
         self.declare(RedFlag(kind="fever_unsure"))
 
     @Rule(CauseFamily(name="infection"), InflamedSite(), NOT(A.fever(value="yes")), salience=DERIVE)

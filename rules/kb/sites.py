@@ -2,7 +2,7 @@ from experta import NOT, L, Rule
 
 from ..facts import A, InflamedSite, RedFlag, WeightBearingSite
 from .base import DERIVE, STATE, Topic
-from .infection import INFECTION_FLAGS
+from .infection import LOCAL_SIGN_FLAGS
 
 #: Notices that say more about hip pain than the hip statement would: it is held back.
 NO_HIP_SITE = (
@@ -80,12 +80,12 @@ class SitesSymptomsRules(Topic):
         """Limping is common with edema of the foot, ankle or hip; tell the clinician."""
         self.say("limping")
 
-    @Rule(InflamedSite(), NOT(RedFlag(kind=INFECTION_FLAGS)), salience=STATE)
+    @Rule(InflamedSite(), NOT(RedFlag(kind=LOCAL_SIGN_FLAGS)), salience=STATE)
     def local_signs_without_fever(self):
         """Swelling or warmth without an infection warning: background on local signs."""
         self.say("swelling_warmth")
 
-    @Rule(A.tenderness(value="yes"), NOT(RedFlag(kind=INFECTION_FLAGS)), salience=STATE)
+    @Rule(A.tenderness(value="yes"), NOT(RedFlag(kind=LOCAL_SIGN_FLAGS)), salience=STATE)
     def tender_without_fever(self):
         """Tenderness when pressing, without an infection warning: the same background."""
         self.say("swelling_warmth")
