@@ -181,6 +181,9 @@ class WarningPattern:
     #: Does not interrupt once this other notice was shown: it only narrows that
     #: notice's either-way instruction to the quieter branch (still on the summary).
     quiet_after: str = ""
+    #: Whom to call before the clinic or a GP ("your cancer care team"): said first in
+    #: "Whom to call", which would otherwise contradict the notice's own instruction.
+    call_first: str = ""
 
     def applies(self, answers: dict) -> bool:
         return any(all(c.holds(answers) for c in way) for way in self.ways)

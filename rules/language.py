@@ -192,7 +192,7 @@ GLOSSARY: tuple[str, ...] = (
 INSTRUCTION_VERBS: tuple[str, ...] = (
     "Contact", "Ask", "Tell", "See", "Call", "Mention", "Follow", "Bring", "Take",
     "Watch for", "Discuss", "Do not", "Don't", "Keep", "Read", "Write", "Book", "Check",
-    "Show", "Let", "Go", "Get", "Use", "Answer", "Print",
+    "Show", "Let", "Go", "Get", "Use", "Answer", "Print", "Stop",
 )  # fmt: skip
 
 DISCLAIMERS: tuple[str, ...] = (

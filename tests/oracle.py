@@ -45,6 +45,7 @@ ALL_STATEMENTS = frozenset(
         "urgent_cannot_bear_weight",
         "urgent_cannot_bear_weight_no_injury",
         "urgent_cannot_bear_weight_injury",
+        "urgent_cannot_bear_weight_unsure",
         "injury_link",
         "knee_injury",
         "meniscus_edema",
@@ -97,6 +98,8 @@ ALL_STATEMENTS = frozenset(
         "warning_signs_unknown",
         "felt_unwell",
         "next_step_today",
+        "next_step_soon",
+        "next_step_time_given",
         "next_step_emergency",
         "next_step_visit",
         "safety_net",
@@ -105,7 +108,7 @@ ALL_STATEMENTS = frozenset(
 )
 
 #: Not able to bear weight, once the injury question says whether it began with one.
-NO_WEIGHT = ("cannot_bear_weight_no_injury", "cannot_bear_weight_injury")
+NO_WEIGHT = ("cannot_bear_weight_no_injury", "cannot_bear_weight_injury", "cannot_bear_weight_unsure")
 
 METABOLIC_CONDITIONS = {
     "osteoporosis",
@@ -213,7 +216,7 @@ def expected_statements(answers: dict) -> set[str]:
     }
     infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
     local_sign_flags = infection_flags | (red_flags & {"hot_swollen"})
-    emergency_flags = {"cannot_bear_weight_injury"}  # safety.EMERGENCY_KINDS
+    emergency_flags = {"cannot_bear_weight_injury", "cannot_bear_weight_unsure"}  # safety.EMERGENCY_KINDS
     pregnant_or_postpartum = pregnant
 
     # --- Statements (salience STATE) ------------------------------------------------
@@ -326,7 +329,14 @@ def expected_statements(answers: dict) -> set[str]:
     say("no_urgent_signs", not red_flags and not unknown and "yes" not in unwell)
     say("warning_signs_unknown", not red_flags and unknown)
     say("felt_unwell", "yes" in unwell and not infection_flags)
-    say("next_step_today", bool(red_flags) and not red_flags & emergency_flags)
+    today_flags = {"infection", "hot_swollen", "past_infection", "cannot_bear_weight_no_injury"}
+    time_given_flags = {"cannot_bear_weight", "fever_unsure"}
+    say("next_step_today", bool(red_flags & today_flags) and not red_flags & emergency_flags)
+    say("next_step_soon", bool(red_flags) and not red_flags & (today_flags | emergency_flags | time_given_flags))
+    say(
+        "next_step_time_given",
+        bool(red_flags & time_given_flags) and not red_flags & (today_flags | emergency_flags),
+    )
     say("next_step_emergency", bool(red_flags & emergency_flags))
     say("next_step_visit", not red_flags)
     say("safety_net", "spine" not in sites)

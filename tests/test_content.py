@@ -165,6 +165,8 @@ def test_parts_and_ranks(cat):
         assert not (s.rank and s.level == "urgent"), f"{s.id}: notices go under What to do now"
     assert {s.id for s in cat.statements.values() if s.part == "next"} == {
         "next_step_today",
+        "next_step_soon",
+        "next_step_time_given",
         "next_step_emergency",
         "next_step_visit",
     }
@@ -279,7 +281,6 @@ CLAIMS = [
     ("clinic_claims", r"rest, NSAIDs and physical therapy", "cc_symptom_care", r"NSAIDs"),
     ("clinic_claims", r"surgery for some cases", "vw_core", r"core decompression may be done"),
     ("clinic_claims", r"shock wave therapy", "vw_shock_wave", r"shock wave therapy is a"),
-    ("urgent_child_pain", r"quite rare", "vw_primary_bone_cancer", r"quite rare"),
     ("injury_link", r"most common cause of sudden", "ozer_trauma",
      r"most common cause of acute"),
     ("hip_site", r"serious problems", "ozer_hip", r"indicate serious conditions"),
@@ -295,6 +296,7 @@ CLAIMS = [
      r"should always prompt evaluation"),
     ("recovery_time", r"not serious in itself", "vw_not_serious", r"BME itself isn’t serious"),
     ("recovery_time", r"differ on how serious", "vw_not_serious", r"isn’t serious"),
+    ("recovery_time", r"severe pain", "vw_not_serious", r"debilitating pain"),
     # "In advanced cases" would presuppose a stage (rules/language.py): "some people" is
     # what it implies without saying which stage the reader is at.
     ("night_pain", r"disturb sleep in some people", "ozer_deep_pain",
@@ -504,6 +506,36 @@ def test_the_emergency_flags_are_the_emergency_warnings(cat):
 
     emergency = {w.id for w in cat.warnings.values() if w.emergency}
     assert emergency and {f"urgent_{kind}" for kind in EMERGENCY_KINDS} == emergency
+
+
+def test_what_to_do_now_gives_the_time_the_notices_give(cat):
+    """"What to do now" says "today" after a notice that says today, "today or tomorrow"
+    when every notice says so, and points below when the time depends on what the
+    person finds out (safety.TODAY_KINDS and the rest): held to each notice's words."""
+    from rules.kb import safety
+
+    groups = {
+        "today": safety.TODAY_KINDS,
+        "soon": safety.SOON_KINDS,
+        "time_given": safety.TIME_GIVEN_KINDS,
+        "now": safety.EMERGENCY_KINDS,
+    }
+    kinds = [kind for group in groups.values() for kind in group]
+    assert sorted(f"urgent_{kind}" for kind in kinds) == sorted(cat.warnings)
+    for group, members in groups.items():
+        for kind in members:
+            do = cat.warnings[f"urgent_{kind}"].do
+            soon = "today or tomorrow" in do
+            either_way = bool(re.search(r"\bIf not\b|\botherwise\b", do))
+            assert (group == "soon") == soon, kind
+            assert (group == "time_given") == either_way, kind
+            assert (group == "now") == do.startswith("Go to an emergency department now"), kind
+            assert group != "today" or re.search(r"\btoday\b", do), kind
+    first = {g: cat.statements[f"next_step_{g}"].text.split(".")[0] for g in ("today", "soon")}
+    assert first == {
+        "today": "Get help from a clinician today",
+        "soon": "Get help from a clinician today or tomorrow",
+    }
 
 
 def test_a_value_placeholder_shows_only_that_answer(cat):

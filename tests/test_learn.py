@@ -153,7 +153,7 @@ def test_what_if_diff():
         "first_line_care",
         "how_long_recovery_takes",
     }
-    assert "contact_today" in diff.rules_only_before
+    assert "contact_soon" in diff.rules_only_before
 
 
 # --- The pages ------------------------------------------------

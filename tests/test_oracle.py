@@ -122,12 +122,12 @@ CASES = [
     ),
     pytest.param(
         {**QUIET, "swelling": "yes", "warmth": "yes", "pain_duration": "3_to_12_months"},
-        {"swelling_warmth", "no_urgent_signs"},
-        {"urgent_infection", "urgent_hot_swollen", "warning_signs_unknown"},
-        id="long-warm-swollen-knee-without-fever-is-background",
+        {"urgent_hot_swollen", "next_step_today"},
+        {"swelling_warmth", "no_urgent_signs", "urgent_infection", "warning_signs_unknown"},
+        id="long-warm-swollen-knee-without-fever-is-urgent-too",
     ),
-    # A warm, swollen area that began lately is seen today, fever or not (the clinician
-    # review of Nov 2026): never "no warning signs" beside it.
+    # A warm, swollen area is seen today, fever or not, however long it has lasted (the
+    # clinician reviews of Nov 2026): never "no warning signs" beside it.
     pytest.param(
         {**QUIET, "swelling": "yes", "warmth": "yes", "pain_duration": "under_2_weeks"},
         {"urgent_hot_swollen", "next_step_today"},
@@ -321,7 +321,13 @@ CASES = [
         {**QUIET, "fever": "dont_know", "warmth": "yes", "swelling": "yes", "pain_course": "worse"},
         {"urgent_hot_swollen"},
         {"urgent_infection", "urgent_fever_unsure", "swelling_warmth", "no_urgent_signs"},
-        id="fever-unknown-with-warm-swollen-joint-of-late-is-seen-today",
+        id="fever-unknown-with-warm-swollen-joint-is-seen-today",
+    ),
+    pytest.param(
+        {**QUIET, "fever": "dont_know", "warmth": "yes", "swelling": "yes", "pain_duration": "over_12_months"},
+        {"urgent_hot_swollen"},
+        {"urgent_fever_unsure", "no_urgent_signs"},
+        id="fever-unknown-with-a-long-warm-swollen-joint-is-seen-today-too",
     ),
     pytest.param(
         {**QUIET, "fever": "dont_know", "warmth": "yes", "pain_duration": "2_to_6_weeks"},
@@ -364,8 +370,20 @@ CASES = [
         id="cannot-bear-weight-without-an-injury",
     ),
     pytest.param(
+        {**QUIET, "pain_pattern": ["cannot_bear_weight"], "injury": "dont_know"},
+        {"urgent_cannot_bear_weight_unsure", "next_step_emergency"},
+        {
+            "urgent_cannot_bear_weight",
+            "urgent_cannot_bear_weight_injury",
+            "urgent_cannot_bear_weight_no_injury",
+            "next_step_today",
+            "no_urgent_signs",
+        },
+        id="cannot-bear-weight-not-sure-of-an-injury-go-now",
+    ),
+    pytest.param(
         {**INJURY_NOT_ASKED, "pain_pattern": ["cannot_bear_weight"]},
-        {"urgent_cannot_bear_weight", "next_step_today"},
+        {"urgent_cannot_bear_weight", "next_step_time_given"},
         {"urgent_cannot_bear_weight_injury", "urgent_cannot_bear_weight_no_injury"},
         id="cannot-bear-weight-injury-not-asked-yet",
     ),

@@ -346,6 +346,11 @@ def test_fhir_export_is_a_document_bundle(app, client, staff):
     calm = make_submission(app, cases()["knee_sports_injury"].answers)
     bundle = client.get(f"/staff/submissions/{calm}/fhir").get_json()
     assert not [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
+    # After cancer, "whom to call" names the cancer care team first, as the notice does.
+    cancer = make_submission(app, cases()["cancer_history_back_pain"].answers)
+    text = json.dumps(client.get(f"/staff/submissions/{cancer}/fhir").get_json())
+    assert "Whom to call: your cancer care team first" in text
+    assert "cancer care team first" not in json.dumps(bundle)
 
 
 # --- Escaping and audit hygiene ----------------------------------------------------------

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 
 from rules.content import catalogue
 from rules.engine import evaluate
+from rules.kb import safety
 from rules.summary import KEY_POINTS, KEY_WORDS, explain_terms, glossary, plan
 
 from .answer_sets import long_case, valid_answers
@@ -25,9 +26,21 @@ def check_shape(result) -> None:
     # Every statement once, nothing added.
     assert sorted(ids) == sorted(result.statement_ids)
     # One instruction, decided by the engine: the emergency department now when a notice
-    # says so, contact today with another warning, else the visit.
-    today = ["next_step_emergency"] if shape.go_now else ["next_step_today"]
-    assert [s["id"] for s in shape.next_step] == (today if shape.urgent else ["next_step_visit"])
+    # says so; else the soonest time a notice gives (today; "within the time given
+    # below" when it depends on what the person finds out; today or tomorrow); else
+    # the visit.
+    kinds = {s["id"].removeprefix("urgent_") for s in shape.urgent}
+    if not shape.urgent:
+        first = "next_step_visit"
+    elif shape.go_now:
+        first = "next_step_emergency"
+    elif kinds & set(safety.TODAY_KINDS):
+        first = "next_step_today"
+    elif kinds & set(safety.TIME_GIVEN_KINDS):
+        first = "next_step_time_given"
+    else:
+        first = "next_step_soon"  # every notice says today or tomorrow
+    assert [s["id"] for s in shape.next_step] == [first]
     # The engine says "go now" exactly when a notice does (warnings.toml), which comes first.
     assert shape.go_now == any(cat.warnings[s["id"]].emergency for s in shape.urgent)
     assert not shape.go_now or cat.warnings[shape.urgent[0]["id"]].emergency

@@ -258,8 +258,12 @@ def _first_way(w) -> dict:
     answers = dict(QUIET)
     for c in w.ways[0]:
         question = catalogue().questions[c.question]
-        # A negated condition: the question's first answer that it leaves out.
+        # A negated condition: the question's first answer that it leaves out, or no
+        # answer at all when it leaves out every one.
         others = [v for v in question.values if v not in c.values]
+        if c.negated and not others:
+            answers.pop(c.question, None)
+            continue
         value = others[0] if c.negated else c.values[0]
         answers[c.question] = [value] if question.type == "multi" else value
     if "injury_kind" in answers:

@@ -18,7 +18,7 @@ from rules.content import catalogue
 from rules.engine import evaluate
 from webapp import create_app
 from webapp import db as store
-from webapp.views import what_to_do
+from webapp.views import call_first, what_to_do
 
 from .web import (
     RUNNER,
@@ -62,10 +62,11 @@ def statement_text(answers: dict, statement_id: str) -> str:
     return str(escape(made[statement_id].text))
 
 
-def walk(client, answers: dict) -> dict[str, list[str]]:
+def walk(client, answers: dict, pages: dict | None = None) -> dict[str, list[str]]:
     """Answer page after page to the check page, continuing past every notice.
 
-    Returns, for each page whose save was interrupted, the notices shown.
+    Returns, for each page whose save was interrupted, the notices shown (and puts the
+    notice pages' HTML in ``pages``, when given).
     """
     response = start(client)
     interrupted: dict[str, list[str]] = {}
@@ -75,6 +76,8 @@ def walk(client, answers: dict) -> dict[str, list[str]]:
         if path == "/notice":
             html = client.get(response.headers["Location"]).get_data(as_text=True)
             interrupted[section] = re.findall(r'name="notice" value="([^"]+)"', html)
+            if pages is not None:
+                pages[section] = html
             response = continue_after_notice(client, response)
             assert response.status_code == 302
             continue
@@ -322,6 +325,58 @@ def test_no_weight_since_a_fall_sends_to_the_emergency_department(app, client):
     assert "01234" not in now and "Whom to call" not in now
     assert "If it began after a fall" not in html and "If not, contact" not in html
     assert catalogue().statements["next_step_today"].text.split(",")[0] not in html
+
+
+def test_no_weight_not_sure_of_an_injury_sends_to_the_emergency_department(app, client):
+    """ "I don't know" about an injury gets the instruction for an injury (a fall that is
+    not remembered can break a bone): the emergency department now, and no "whom to
+    call today" beside it."""
+    app.config.update(CLINIC_PHONE="01234 567 890")
+    assert walk(client, {**NO_WEIGHT, "injury": "dont_know"}) == {
+        "pattern": ["urgent_cannot_bear_weight"],
+        "injury": ["urgent_cannot_bear_weight_unsure"],
+    }
+    submit(client)
+    html = client.get("/summary").get_data(as_text=True)
+    now = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
+    assert now.index("Go to an emergency department now") < now.index("not sure about an injury")
+    assert "01234" not in now and "Whom to call" not in now
+    assert "If it began after a fall" not in html
+
+
+def test_the_cancer_notice_says_to_call_the_care_team_first(app, client):
+    """The notice says to contact the cancer care team: "Whom to call" says them first,
+    on the notice page and on the summary, and the clinic after them."""
+    app.config.update(CLINIC_PHONE="01234 567 890")
+    notices: dict[str, str] = {}
+    assert walk(client, {**QUIET, "medical_history": ["cancer"]}, notices) == {
+        "history": ["urgent_cancer"]
+    }
+    first = "Whom to call: your cancer care team first. If you cannot reach them, call the clinic"
+    assert first in notices["history"]
+    submit(client)
+    now = client.get("/summary").get_data(as_text=True).split('id="next-heading"', 1)[1]
+    assert first in now.split("</section>", 1)[0]
+    other = app.test_client()
+    assert walk(other, NO_WEIGHT) == {"pattern": ["urgent_cannot_bear_weight"]}
+    submit(other)
+    assert "cancer care team" not in other.get("/summary").get_data(as_text=True)
+
+
+def test_whom_to_call_names_who_a_notice_names_first():
+    config = {"CLINIC_PHONE": "", "EMERGENCY_NUMBER": ""}
+    assert call_first(["next_step_today", "urgent_infection"]) == ""
+    assert call_first(["urgent_infection", "urgent_cancer"]) == "your cancer care team"
+    assert what_to_do(config, "your cancer care team")["contact"] == [
+        (
+            "Whom to call: your cancer care team first. If you cannot reach them, call "
+            "your doctor (GP) or an urgent care service.",
+            "",
+        )
+    ]
+    assert what_to_do(config)["contact"] == [
+        ("Whom to call: your doctor (GP) or an urgent care service.", "")
+    ]
 
 
 def test_the_emergency_notice_leaves_out_whom_to_call(app, client):

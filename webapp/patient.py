@@ -33,6 +33,7 @@ from .security import CONTROL
 from .views import (
     Rendered,
     answer_groups,
+    call_first,
     notice_items,
     sources_list,
     summary_view,
@@ -342,7 +343,7 @@ def _render_notice(pending: list, target: str, changing: bool, *, status=200, pr
         notices=notices,
         go_now=go_now,
         heading=notices[0]["title"] if len(notices) == 1 else several,
-        todo=what_to_do(current_app.config),
+        todo=what_to_do(current_app.config, call_first(n["id"] for n in notices)),
         action=url_for("patient.acknowledge", **_notice_args(target, changing)),
         form=ActionForm(),
         problem=problem,
@@ -553,12 +554,13 @@ def _summary_page(sent, token: str) -> str:
     submission = store.get_submission(sent.reference)
     if submission is None:
         raise Deleted(sent.reference)
+    view = summary_view(submission.result)
     return render_template(
         "summary.html",
         reference=sent.reference,
         created_at=sent.created_at,
-        view=summary_view(submission.result),
-        todo=_todo(),
+        view=view,
+        todo=what_to_do(current_app.config, view["call_first"]),
         answers=answer_groups(submission.answers),
         sources=sources_list(),
         form_token=token,

@@ -341,11 +341,12 @@ def export(reference):
     from rules.fhir import summary_bundle
 
     from . import local_time
-    from .views import what_to_do
+    from .views import call_first, what_to_do
 
     s = _submission(reference)
     auth.audit(actor(), "export", s.reference)
-    todo = what_to_do(current_app.config)
+    ids = [statement["id"] for statement in s.result.get("statements", [])]
+    todo = what_to_do(current_app.config, call_first(ids))
     body = summary_bundle(
         questionnaire_response(s.answers, s.created_at, s.reference, s.kb_version),
         s.result,

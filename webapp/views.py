@@ -138,6 +138,7 @@ def summary_view(result: dict) -> dict:
         },
         "go_now": shape.go_now,
         "warning_signs": shape.warning_signs,
+        "call_first": call_first(s["id"] for s in shape.urgent),
     }
 
 
@@ -275,23 +276,31 @@ def _tel(number: str) -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", number)
 
 
-def what_to_do(config) -> dict:
+def call_first(statement_ids) -> str:
+    """Whom the notices among these statements name before the clinic or a GP, or ""."""
+    warnings = catalogue().warnings
+    return next((warnings[i].call_first for i in statement_ids if i in warnings and warnings[i].call_first), "")
+
+
+def what_to_do(config, first: str = "") -> dict:
     """The instruction that goes with every urgent notice, from the clinic's settings.
 
     Each sentence is a list of (text, link) pieces, the link a ``tel:`` address or
     "". Numbers from the environment may arrive as integers (Flask reads ``999``
-    as JSON), so they are turned back into text.
+    as JSON), so they are turned back into text. ``first`` (call_first above) is
+    said before the clinic, so that "Whom to call" agrees with the notice.
     """
     phone = str(config.get("CLINIC_PHONE") or "").strip()
     emergency = str(config.get("EMERGENCY_NUMBER") or "").strip() or "your local emergency number"
+    lead = f"Whom to call: {first} first. If you cannot reach them, call " if first else "Whom to call: "
     if phone:
         contact = [
-            ("Whom to call: the clinic, on ", ""),
+            (f"{lead}the clinic, on ", ""),
             (phone, _tel(phone)),
             (". If the clinic is closed, call your doctor (GP) or an urgent care service.", ""),
         ]
     else:
-        contact = [("Whom to call: your doctor (GP) or an urgent care service.", "")]
+        contact = [(f"{lead}your doctor (GP) or an urgent care service.", "")]
     return {
         "contact": contact,
         "emergency": [

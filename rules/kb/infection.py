@@ -7,8 +7,6 @@ from .base import DERIVE, STATE, Topic
 INFECTION_FLAGS = L("infection") | L("fever_unsure") | L("past_infection")
 #: The red flags whose notice already speaks of warmth and swelling where it hurts.
 LOCAL_SIGN_FLAGS = INFECTION_FLAGS | L("hot_swollen")
-#: Pain for two weeks or more: a warm, swollen area did not begin lately.
-LASTED = L("2_to_6_weeks") | L("6_weeks_to_3_months") | L("3_to_12_months") | L("over_12_months")
 
 
 class InfectionRules(Topic):
@@ -41,11 +39,10 @@ class InfectionRules(Topic):
         A.swelling(value="yes"),
         NOT(A.fever(value="yes")),
         NOT(A.medical_history(value="bone_infection")),
-        OR(A.pain_duration(value=L("under_2_weeks") | L("dont_know")), NOT(A.pain_duration())),
         salience=DERIVE,
     )
     def hot_swollen_area(self):
-        """Warm and swollen where it hurts, and not for weeks: seen today, fever or not."""
+        """Warm and swollen where it hurts, however long: seen today, fever or not."""
         self.declare(RedFlag(kind="hot_swollen"))
 
     @Rule(
@@ -53,7 +50,6 @@ class InfectionRules(Topic):
         OR(
             AND(A.warmth(value="yes"), NOT(A.swelling(value="yes"))),
             AND(A.swelling(value="yes"), NOT(A.warmth(value="yes"))),
-            AND(A.warmth(value="yes"), A.swelling(value="yes"), A.pain_duration(value=LASTED)),
             AND(
                 A.warmth(value="yes"),
                 A.swelling(value="yes"),
@@ -63,7 +59,7 @@ class InfectionRules(Topic):
         salience=DERIVE,
     )
     def unsure_fever_with_local_signs(self):
-        """Warm or swollen, fever not known: check it (warm and swollen of late warns alone)."""
+        """Warm or swollen, fever not known: check it (warm and swollen warns alone)."""
         self.declare(RedFlag(kind="fever_unsure"))
 
     @Rule(CauseFamily(name="infection"), InflamedSite(), NOT(A.fever(value="yes")), salience=DERIVE)

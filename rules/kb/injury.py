@@ -59,12 +59,17 @@ class InjuryOverloadRules(Topic):
 
     @Rule(
         A.pain_pattern(value="cannot_bear_weight"),
-        NOT(A.injury(value=L("yes") | L("no"))),
+        NOT(A.injury()),
         salience=DERIVE,
     )
     def unable_to_bear_weight(self):
-        """Not able to bear weight, injury not known (yet): the same day, or now after one."""
+        """Not able to bear weight, injury not asked (yet): the same day, or now after one."""
         self.declare(RedFlag(kind="cannot_bear_weight"))
+
+    @Rule(A.pain_pattern(value="cannot_bear_weight"), A.injury(value="dont_know"), salience=DERIVE)
+    def unable_to_bear_weight_injury_unsure(self):
+        """Not able to bear weight, not sure of an injury: the emergency department, now."""
+        self.declare(RedFlag(kind="cannot_bear_weight_unsure"))
 
     @Rule(A.pain_pattern(value="cannot_bear_weight"), A.injury(value="no"), salience=DERIVE)
     def unable_to_bear_weight_without_injury(self):
@@ -105,6 +110,11 @@ class InjuryOverloadRules(Topic):
     def warn_cannot_bear_weight_after_injury(self):
         """Warn to go to an emergency department now: no weight on it since an injury."""
         self.say("urgent_cannot_bear_weight_injury")
+
+    @Rule(RedFlag(kind="cannot_bear_weight_unsure"), salience=STATE)
+    def warn_cannot_bear_weight_injury_unsure(self):
+        """Warn to go to an emergency department now: no weight on it, injury not known."""
+        self.say("urgent_cannot_bear_weight_unsure")
 
     @Rule(Injured(), salience=STATE)
     def injury_cause(self):

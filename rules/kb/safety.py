@@ -9,8 +9,24 @@ from .infection import INFECTION_FLAGS
 
 #: Warning signs whose notice says to go to an emergency department now
 #: (``emergency = true`` in warnings.toml; a test holds the two equal).
-EMERGENCY_KINDS = ("cannot_bear_weight_injury",)
-EMERGENCY_FLAGS = reduce(operator.or_, map(L, EMERGENCY_KINDS))
+EMERGENCY_KINDS = ("cannot_bear_weight_injury", "cannot_bear_weight_unsure")
+
+
+def flags(*kinds: str):
+    """Any of these red flag kinds, as one constraint (experta's ORFC | ORFC fails)."""
+    return reduce(operator.or_, map(L, kinds))
+
+
+EMERGENCY_FLAGS = flags(*EMERGENCY_KINDS)
+#: Warning signs whose notice says to contact a clinician today, and
+#: those whose notice says today or tomorrow; the others (TIME_GIVEN_KINDS) say
+#: how soon by what the person finds out. A test holds each to its notice's words.
+TODAY_KINDS = ("infection", "hot_swollen", "past_infection", "cannot_bear_weight_no_injury")
+SOON_KINDS = ("cancer", "child_pain", "hip_stress")
+TIME_GIVEN_KINDS = ("cannot_bear_weight", "fever_unsure")
+TODAY_FLAGS = flags(*TODAY_KINDS)
+SOON_FLAGS = flags(*SOON_KINDS)
+TIME_GIVEN_FLAGS = flags(*TIME_GIVEN_KINDS)
 
 
 class SafetyRules(Topic):
@@ -21,7 +37,6 @@ class SafetyRules(Topic):
     @Rule(
         OR(
             A.age_band(value="prefer_not_say"),
-            A.pain_duration(value="dont_know"),
             A.pain_course(value="dont_know"),
             A.swelling(value="dont_know"),
             A.warmth(value="dont_know"),
@@ -40,7 +55,6 @@ class SafetyRules(Topic):
         OR(
             NOT(A.age_band()),
             NOT(A.pain_sites()),
-            NOT(A.pain_duration()),
             NOT(A.pain_course()),
             NOT(A.pain_pattern()),
             NOT(A.swelling()),
@@ -73,10 +87,28 @@ class SafetyRules(Topic):
         """Feeling generally unwell, without an infection warning: tell the clinician."""
         self.say("felt_unwell")
 
-    @Rule(RedFlag(), NOT(RedFlag(kind=EMERGENCY_FLAGS)), salience=STATE)
+    @Rule(RedFlag(kind=TODAY_FLAGS), NOT(RedFlag(kind=EMERGENCY_FLAGS)), salience=STATE)
     def contact_today(self):
-        """A warning sign: the one thing to do now is contact a clinician today."""
+        """A warning sign that needs a clinician today: the one thing to do now."""
         self.say("next_step_today")
+
+    @Rule(
+        RedFlag(kind=SOON_FLAGS),
+        NOT(RedFlag(kind=flags(*TODAY_KINDS, *EMERGENCY_KINDS, *TIME_GIVEN_KINDS))),
+        salience=STATE,
+    )
+    def contact_soon(self):
+        """Only warning signs that can wait until tomorrow: today or tomorrow."""
+        self.say("next_step_soon")
+
+    @Rule(
+        RedFlag(kind=TIME_GIVEN_FLAGS),
+        NOT(RedFlag(kind=flags(*TODAY_KINDS, *EMERGENCY_KINDS))),
+        salience=STATE,
+    )
+    def contact_in_the_time_given(self):
+        """A warning whose time depends on what the person finds out: as it says."""
+        self.say("next_step_time_given")
 
     @Rule(RedFlag(kind=EMERGENCY_FLAGS), salience=STATE)
     def go_now(self):

@@ -10,6 +10,7 @@ NO_HIP_SITE = (
     | L("cannot_bear_weight")
     | L("cannot_bear_weight_no_injury")
     | L("cannot_bear_weight_injury")
+    | L("cannot_bear_weight_unsure")
 )
 
 
