@@ -108,7 +108,11 @@ ALL_STATEMENTS = frozenset(
 )
 
 #: Not able to bear weight, once the injury question says whether it began with one.
-NO_WEIGHT = ("cannot_bear_weight_no_injury", "cannot_bear_weight_injury", "cannot_bear_weight_unsure")
+NO_WEIGHT = (
+    "cannot_bear_weight_no_injury",
+    "cannot_bear_weight_injury",
+    "cannot_bear_weight_unsure",
+)
 
 METABOLIC_CONDITIONS = {
     "osteoporosis",
@@ -216,7 +220,10 @@ def expected_statements(answers: dict) -> set[str]:
     }
     infection_flags = red_flags & {"infection", "fever_unsure", "past_infection"}
     local_sign_flags = infection_flags | (red_flags & {"hot_swollen"})
-    emergency_flags = {"cannot_bear_weight_injury", "cannot_bear_weight_unsure"}  # safety.EMERGENCY_KINDS
+    emergency_flags = {
+        "cannot_bear_weight_injury",
+        "cannot_bear_weight_unsure",
+    }  # safety.EMERGENCY_KINDS
     pregnant_or_postpartum = pregnant
 
     # --- Statements (salience STATE) ------------------------------------------------
@@ -332,7 +339,10 @@ def expected_statements(answers: dict) -> set[str]:
     today_flags = {"infection", "hot_swollen", "past_infection", "cannot_bear_weight_no_injury"}
     time_given_flags = {"cannot_bear_weight", "fever_unsure"}
     say("next_step_today", bool(red_flags & today_flags) and not red_flags & emergency_flags)
-    say("next_step_soon", bool(red_flags) and not red_flags & (today_flags | emergency_flags | time_given_flags))
+    say(
+        "next_step_soon",
+        bool(red_flags) and not red_flags & (today_flags | emergency_flags | time_given_flags),
+    )
     say(
         "next_step_time_given",
         bool(red_flags & time_given_flags) and not red_flags & (today_flags | emergency_flags),

@@ -324,7 +324,13 @@ CASES = [
         id="fever-unknown-with-warm-swollen-joint-is-seen-today",
     ),
     pytest.param(
-        {**QUIET, "fever": "dont_know", "warmth": "yes", "swelling": "yes", "pain_duration": "over_12_months"},
+        {
+            **QUIET,
+            "fever": "dont_know",
+            "warmth": "yes",
+            "swelling": "yes",
+            "pain_duration": "over_12_months",
+        },
         {"urgent_hot_swollen"},
         {"urgent_fever_unsure", "no_urgent_signs"},
         id="fever-unknown-with-a-long-warm-swollen-joint-is-seen-today-too",

@@ -26,7 +26,7 @@ def check_shape(result) -> None:
     # Every statement once, nothing added.
     assert sorted(ids) == sorted(result.statement_ids)
     # One instruction, decided by the engine: the emergency department now when a notice
-    # says so; else the soonest time a notice gives (today; "within the time given
+    # says so; else the soonest time a notice gives (today; "by the soonest time given
     # below" when it depends on what the person finds out; today or tomorrow); else
     # the visit.
     kinds = {s["id"].removeprefix("urgent_") for s in shape.urgent}

@@ -363,6 +363,17 @@ def test_the_cancer_notice_says_to_call_the_care_team_first(app, client):
     assert "cancer care team" not in other.get("/summary").get_data(as_text=True)
 
 
+def test_a_later_notice_still_names_the_care_team_first(app, client):
+    """A fever told after the cancer history, by changing an answer: its notice's
+    "Whom to call" agrees with the summary's, which reads every notice."""
+    walk(client, {**QUIET, "medical_history": ["cancer"]})
+    response = save(client, "pattern", {**QUIET, "fever": "yes"}, change=True)
+    assert path_of(response) == "/notice"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'name="notice" value="urgent_infection"' in html
+    assert "Whom to call: your cancer care team first" in html
+
+
 def test_whom_to_call_names_who_a_notice_names_first():
     config = {"CLINIC_PHONE": "", "EMERGENCY_NUMBER": ""}
     assert call_first(["next_step_today", "urgent_infection"]) == ""

@@ -328,14 +328,19 @@ def _due_notices(draft: store.DraftState, answers: dict) -> list[str]:
     ]
 
 
-def _pending_notices(draft: store.DraftState) -> list:
-    """The due notices (above), as the engine says them."""
+def _pending_notices(draft: store.DraftState) -> tuple[list, str]:
+    """The due notices (above), as the engine says them; and whom to call first for all
+    the notices these answers make, shown before or not, as the summary will say."""
     due = set(_due_notices(draft, draft.answers))
-    return [s for s in evaluate(draft.answers).statements if s.id in due]
+    statements = evaluate(draft.answers).statements
+    return [s for s in statements if s.id in due], call_first(s.id for s in statements)
 
 
-def _render_notice(pending: list, target: str, changing: bool, *, status=200, problem=None):
-    notices = notice_items(pending)
+def _render_notice(
+    pending: tuple[list, str], target: str, changing: bool, *, status=200, problem=None
+):
+    due, first = pending
+    notices = notice_items(due)
     go_now = any(n["emergency"] for n in notices)
     several = "Go to an emergency department now" if go_now else "Contact a clinician today"
     response = render_template(
@@ -343,7 +348,7 @@ def _render_notice(pending: list, target: str, changing: bool, *, status=200, pr
         notices=notices,
         go_now=go_now,
         heading=notices[0]["title"] if len(notices) == 1 else several,
-        todo=what_to_do(current_app.config, call_first(n["id"] for n in notices)),
+        todo=what_to_do(current_app.config, first),
         action=url_for("patient.acknowledge", **_notice_args(target, changing)),
         form=ActionForm(),
         problem=problem,
@@ -361,7 +366,7 @@ def notice():
         return redirect(url_for("patient.summary"))
     target, changing = _notice_target(draft.answers)
     pending = _pending_notices(draft)
-    if not pending:  # already acknowledged (a reload, the Back button): go on
+    if not pending[0]:  # already acknowledged (a reload, the Back button): go on
         return redirect(_target_url(target, changing))
     return _render_notice(pending, target, changing)
 

@@ -279,7 +279,10 @@ def _tel(number: str) -> str:
 def call_first(statement_ids) -> str:
     """Whom the notices among these statements name before the clinic or a GP, or ""."""
     warnings = catalogue().warnings
-    return next((warnings[i].call_first for i in statement_ids if i in warnings and warnings[i].call_first), "")
+    return next(
+        (warnings[i].call_first for i in statement_ids if i in warnings and warnings[i].call_first),
+        "",
+    )
 
 
 def what_to_do(config, first: str = "") -> dict:
@@ -292,7 +295,11 @@ def what_to_do(config, first: str = "") -> dict:
     """
     phone = str(config.get("CLINIC_PHONE") or "").strip()
     emergency = str(config.get("EMERGENCY_NUMBER") or "").strip() or "your local emergency number"
-    lead = f"Whom to call: {first} first. If you cannot reach them, call " if first else "Whom to call: "
+    lead = (
+        f"Whom to call: {first} first. If you cannot reach them, call "
+        if first
+        else "Whom to call: "
+    )
     if phone:
         contact = [
             (f"{lead}the clinic, on ", ""),
