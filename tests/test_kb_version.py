@@ -25,7 +25,7 @@ DATA = ROOT / "rules" / "data"
 CONTENT = ["statements", "warnings", "passages", "questions", "glossary", "sources"]
 
 #: (version, fingerprint): update both together, the version first.
-RECORDED = ("2026.11.23", "58c731709ae3c42d")
+RECORDED = ("2026.11.23.2", "ea90bf5836ce6153")
 
 
 def code_tokens(source: str) -> list[str]:
